@@ -1,0 +1,171 @@
+import { existsSync } from 'node:fs';
+import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import type { z } from 'zod';
+import { ConfigError, type ConfigProblem } from '../errors.js';
+import { DEFAULT_PROFILE, embeddedProfilesDir, LOCK_FILE, PROJECT_FILE } from '../package-paths.js';
+import { configSchema, EXTENDS_KEY, type Config } from './schema.js';
+import { lockSchema, type LockFile } from './lock.js';
+import { isPlainObject, mergeProfiles } from './merge.js';
+import { locateIn, readYamlSource, type PathSegment, type YamlSource } from './yaml-source.js';
+import { semanticProblems } from './semantics.js';
+
+export interface LoadedConfig {
+  config: Config;
+  /** Name of the profile at the root of the extends chain (or the project file's name). */
+  profile: string;
+  /** The project file, absent when the embedded default is used. */
+  configFile?: string;
+  /** Directory relative paths in the config resolve against. */
+  baseDir: string;
+  lock?: LockFile;
+  lockFile?: string;
+  /** Files read, most derived first. */
+  files: string[];
+}
+
+export interface LoadOptions {
+  /** -c/--config; when absent, ./vvehicle.yml if present, else the embedded default profile. */
+  configPath?: string;
+  cwd: string;
+}
+
+/** Reads, merges and validates a configuration; throws one ConfigError listing every problem. */
+export function loadConfig(options: LoadOptions): LoadedConfig {
+  const configFile = pickConfigFile(options);
+  const chain: YamlSource[] = [];
+  const problems: ConfigProblem[] = [];
+  const start = configFile ?? join(embeddedProfilesDir, `${DEFAULT_PROFILE}.yml`);
+  collectChain(start, options.cwd, chain, problems, []);
+  if (problems.length) throw new ConfigError(problems);
+
+  const merged = chain.reduceRight<unknown>((acc, src) => mergeProfiles(acc, withoutExtends(src.value)), {});
+  const locate = (path: readonly PathSegment[], atKey = false) => locateFirst(chain, path, atKey);
+
+  const parsed = configSchema.safeParse(merged, { reportInput: true });
+  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error, locate));
+
+  const baseDir = configFile ? dirname(configFile) : options.cwd;
+  const lockFile = join(baseDir, LOCK_FILE);
+  let lock: LockFile | undefined;
+  if (existsSync(lockFile)) {
+    const { source, problems: lockProblems } = readYamlSource(lockFile, display(lockFile, options.cwd));
+    if (!source) throw new ConfigError(lockProblems);
+    const lockParsed = lockSchema.safeParse(source.value, { reportInput: true });
+    if (!lockParsed.success) throw new ConfigError(zodProblems(lockParsed.error, (p, k) => locateFirst([source], p, k)));
+    lock = lockParsed.data;
+  }
+
+  const semantic = semanticProblems(parsed.data, lock, lockFile).map(({ path, message }) => ({ ...locate(path), path: path.join('.'), message }));
+  if (semantic.length) throw new ConfigError(semantic);
+
+  const root = chain[chain.length - 1]!;
+  return {
+    config: parsed.data,
+    profile: configFile && chain.length === 1 ? 'project' : profileName(root.file),
+    configFile,
+    baseDir,
+    lock,
+    lockFile: lock ? lockFile : undefined,
+    files: chain.map((c) => c.file),
+  };
+}
+
+function pickConfigFile({ configPath, cwd }: LoadOptions): string | undefined {
+  if (configPath) return resolve(cwd, configPath);
+  const implicit = join(cwd, PROJECT_FILE);
+  return existsSync(implicit) ? implicit : undefined;
+}
+
+function profileName(file: string): string {
+  return file.replace(/^.*\//, '').replace(/\.ya?ml$/, '');
+}
+
+function display(file: string, cwd: string): string {
+  const rel = relative(cwd, file);
+  return rel.startsWith('..') ? file : rel;
+}
+
+function withoutExtends(value: unknown): unknown {
+  if (!isPlainObject(value)) return value;
+  const { [EXTENDS_KEY]: _ignored, ...rest } = value;
+  return rest;
+}
+
+/** Follows `extends:` from the most derived file to the root profile. */
+function collectChain(file: string, cwd: string, chain: YamlSource[], problems: ConfigProblem[], seen: string[]): void {
+  const { source, problems: readProblems } = readYamlSource(file, display(file, cwd));
+  if (!source) {
+    problems.push(...readProblems);
+    return;
+  }
+  chain.push(source);
+  const parent = (source.value as Record<string, unknown>)[EXTENDS_KEY];
+  if (parent === undefined) return;
+  const where = locateIn(source, [EXTENDS_KEY]) ?? { line: 1, col: 1 };
+  const at = (message: string) => problems.push({ file: source.file, ...where, path: EXTENDS_KEY, message });
+  if (typeof parent !== 'string' || !/^[A-Za-z0-9._/-]+$/.test(parent)) {
+    at('must be a profile name (e.g. gateway-qemuarm64) or a relative path to a .yml file');
+    return;
+  }
+  const target = resolveProfile(parent, dirname(file));
+  if (!target) {
+    at(`profile "${parent}" not found (looked in ./profiles/ next to this file and in the embedded profiles: ${embeddedNames()})`);
+    return;
+  }
+  if ([...seen, file].includes(target)) {
+    at(`extends cycle: ${[...seen, file, target].map((f) => profileName(f)).join(' -> ')}`);
+    return;
+  }
+  collectChain(target, cwd, chain, problems, [...seen, file]);
+}
+
+function resolveProfile(name: string, fromDir: string): string | undefined {
+  if (name.includes('/') || /\.ya?ml$/.test(name)) {
+    const p = isAbsolute(name) ? name : resolve(fromDir, name);
+    return existsSync(p) ? p : undefined;
+  }
+  return [join(fromDir, 'profiles', `${name}.yml`), join(embeddedProfilesDir, `${name}.yml`)].find((p) => existsSync(p));
+}
+
+function embeddedNames(): string {
+  return DEFAULT_PROFILE;
+}
+
+/** The most derived file that mentions the path (or its closest written parent) gives the location. */
+function locateFirst(chain: YamlSource[], path: readonly PathSegment[], atKey = false): { file: string; line: number; col: number } {
+  for (let depth = path.length; depth >= 0; depth--) {
+    const prefix = path.slice(0, depth);
+    for (const src of chain) {
+      const pos = locateIn(src, prefix, atKey && depth === path.length);
+      if (pos) return { file: src.file, ...pos };
+    }
+  }
+  return { file: chain[0]?.file ?? '(config)', line: 1, col: 1 };
+}
+
+type Locator = (path: readonly PathSegment[], atKey?: boolean) => { file: string; line: number; col: number };
+
+export function zodProblems(error: z.ZodError, locate: Locator): ConfigProblem[] {
+  const problems: ConfigProblem[] = [];
+  for (const issue of error.issues) {
+    const path = issue.path.filter((p): p is PathSegment => typeof p !== 'symbol');
+    if (issue.code === 'unrecognized_keys') {
+      for (const key of issue.keys) {
+        problems.push({ ...locate([...path, key], true), path: [...path, key].join('.'), message: `unknown key "${key}"` });
+      }
+      continue;
+    }
+    problems.push({ ...locate(path), path: path.join('.'), message: humanMessage(issue) });
+  }
+  return problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
+}
+
+function humanMessage(issue: z.core.$ZodIssue): string {
+  if (issue.code === 'invalid_type') {
+    const received = (issue as { input?: unknown }).input;
+    if (received === undefined) return `is required (${issue.expected})`;
+    return `must be ${issue.expected}, got ${Array.isArray(received) ? 'array' : received === null ? 'null' : typeof received}`;
+  }
+  if (issue.code === 'invalid_value') return `must be one of: ${issue.values.map((v) => JSON.stringify(v)).join(', ')}`;
+  return issue.message;
+}

@@ -1,0 +1,194 @@
+import { z } from 'zod';
+import semver from 'semver';
+
+/**
+ * The vvehicle configuration schema. Values that end up in BitBake files or systemd units are
+ * constrained here, so a bad value is a user error at load time and never a broken recipe.
+ */
+
+const BB_UNSAFE = /["'\\\n\r`]|\$\{/;
+/** A free-text value that lands inside a BitBake or YAML double-quoted string. */
+export const bbValue = z
+  .string()
+  .refine((v) => !BB_UNSAFE.test(v), {
+    message: 'must not contain quotes, backslashes, backticks, newlines or "${" (it would break the generated recipe)',
+  });
+
+const nameRe = /^[a-z0-9][a-z0-9+.-]*$/;
+export const recipeName = z
+  .string()
+  .regex(nameRe, 'must be a lower-case name: letters, digits and + . - (BitBake recipe/package name rules)');
+
+const commit = z.string().regex(/^[0-9a-f]{40}$/, 'must be a full 40-character lower-case hex commit id');
+const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a 64-character lower-case hex sha256');
+const semverString = z
+  .string()
+  .refine((v) => semver.valid(v) !== null, { message: 'must be a semantic version such as 1.2.3' });
+const digits = (n: string) => z.string().regex(new RegExp(`^[0-9]{${n}}$`), `must be ${n.replace(',', ' to ')} digits (quote it in YAML)`);
+const hex = (len: number) => z.string().regex(new RegExp(`^[0-9a-fA-F]{${len}}$`), `must be ${len} hex digits`);
+
+/** A path inside a repository or work dir: relative, no "..", portable characters only. */
+export const relativePath = z
+  .string()
+  .min(1)
+  .refine((p) => !p.startsWith('/'), { message: 'must be a relative path' })
+  .refine((p) => !p.split('/').includes('..'), { message: 'must not contain ".." (it would leave its directory)' })
+  .refine((p) => /^[A-Za-z0-9._/+-]+$/.test(p), { message: 'may only contain letters, digits and . _ / + -' });
+
+const gitUrl = z
+  .string()
+  .regex(/^(https?|git|ssh|file):\/\/[^\s"'\\]+$|^[\w.-]+@[\w.-]+:[^\s"'\\]+$/, 'must be a git URL (https://, ssh://, git://, file:// or user@host:path)');
+
+const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'must be host:port');
+
+const ueransim = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    version: semverString.describe('UERANSIM release the srcrev belongs to; decides the licence (AGPL-3.0-only from 3.2.8)'),
+    srcrev: commit.describe('git commit of aligungr/UERANSIM to build'),
+    repo: gitUrl.default('https://github.com/aligungr/UERANSIM.git').describe('where UERANSIM is fetched from'),
+    ue: z
+      .strictObject({
+        supi: z.string().regex(/^imsi-[0-9]{6,15}$/, 'must be imsi- followed by 6 to 15 digits').describe('SUPI (imsi-…)'),
+        mcc: digits('3').describe('mobile country code'),
+        mnc: digits('2,3').describe('mobile network code'),
+        key: hex(32).describe('subscriber key K (secret: never printed)'),
+        opType: z.enum(['OP', 'OPC']).default('OPC'),
+        op: hex(32).describe('OP or OPc value (secret: never printed)'),
+        amf: hex(4).default('8000'),
+        imei: digits('15').optional(),
+        gnbSearchList: z.array(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an IP address or host name')).min(1).describe('gNB addresses the UE searches'),
+        sessions: z
+          .array(
+            z.strictObject({
+              type: z.enum(['IPv4', 'IPv6', 'IPv4v6']).default('IPv4'),
+              apn: recipeName.describe('DNN/APN'),
+              sst: z.number().int().min(0).max(255),
+              sd: hex(6).optional(),
+            }),
+          )
+          .min(1),
+      })
+      .describe('UE settings rendered into /etc/ueransim/ue.yaml'),
+  })
+  .describe('UERANSIM 5G UE simulator (nr-ue)');
+
+const otelcolContrib = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    version: semverString,
+    sha256: sha256.describe('published sha256 of otelcol-contrib_<version>_linux_arm64.tar.gz'),
+    exporterEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'must be host:port of an OTLP/gRPC receiver'),
+    insecure: z.boolean().default(true).describe('plain gRPC to the exporter endpoint (lab network)'),
+  })
+  .describe('OpenTelemetry Collector (contrib), prebuilt linux_arm64 binary');
+
+const nodeExporter = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    version: semverString,
+    sha256: sha256.describe('published sha256 of node_exporter-<version>.linux-arm64.tar.gz'),
+    port: z.number().int().min(1).max(65535).default(9100),
+  })
+  .describe('Prometheus node_exporter, prebuilt linux-arm64 binary, socket-activated');
+
+const ebpf = z
+  .strictObject({
+    enabled: z.boolean().default(true),
+    tools: z.array(z.enum(['bpftool', 'bcc', 'bpftrace'])).default(['bpftool']),
+    btf: z.boolean().default(false).describe('build the kernel with BTF (debug-btf.scc + KERNEL_DEBUG)'),
+  })
+  .describe('eBPF tooling; bcc and bpftrace need meta-clang');
+
+const network = z
+  .strictObject({
+    match: z.array(z.string().regex(/^[A-Za-z0-9*?_.-]+$/, 'must be an interface name or glob')).min(1).default(['en*', 'eth*'])
+      .refine((m) => !m.includes('*'), { message: 'must not be "*": networkd would take over UERANSIM\'s uesimtun interfaces' }),
+    keepConfiguration: z.enum(['no', 'yes', 'static', 'dhcp-on-stop', 'dhcp']).default('dhcp')
+      .describe('systemd-networkd KeepConfiguration=; "dhcp" keeps the lease address on expiry (the 5G link needs it)'),
+  })
+  .describe('systemd-networkd uplink configuration');
+
+const repo = z.strictObject({
+  url: gitUrl,
+  branch: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'must be a branch name').optional(),
+  commit: commit.optional(),
+  layers: z.array(relativePath).min(1).describe('layer directories inside the repository, in BBLAYERS order ("." for the root)'),
+});
+
+const rewrite = z.strictObject({ from: z.string().min(1), to: z.string().min(1) });
+
+const threads = z.union([z.literal('auto'), z.number().int().min(1).max(1024)]);
+
+export const configSchema = z
+  .strictObject({
+    name: recipeName.describe('image name; also the published directory name'),
+    version: semverString.describe('semantic version of the image'),
+    machine: z.enum(['qemuarm64']).describe('Yocto MACHINE'),
+    agl: z.strictObject({
+      release: semverString.describe('AGL release, e.g. 21.0.2'),
+      codename: recipeName.describe('AGL branch name, e.g. unagi'),
+      yoctoSeries: z.enum(['scarthgap']).describe('Yocto release series the layer targets'),
+      features: z.array(recipeName).default([]).describe('AGL features (aglsetup.sh) whose layers are added'),
+    }),
+    image: z.strictObject({
+      base: recipeName.default('agl-image-minimal').describe('AGL image the target extends'),
+      target: recipeName.default('vvehicle-image').describe('image recipe bitbake builds'),
+      extraPackages: z.array(recipeName).default([]).describe('packages added to the image'),
+      extraFstypes: z.array(recipeName).default([]).describe('added to AGL_EXTRA_IMAGE_FSTYPES'),
+    }),
+    components: z.strictObject({ ueransim, otelcolContrib, nodeExporter, ebpf, network }),
+    sources: z.strictObject({
+      repos: z.record(recipeName, repo).describe('layer repositories by name, in BBLAYERS order'),
+      referenceDir: z.string().optional().describe('directory of reference clones named after the URL'),
+      rewrite: z.array(rewrite).default([]).describe('URL rewrite rules (premirror style), applied in order'),
+    }),
+    build: z.strictObject({
+      engine: z.enum(['auto', 'docker', 'podman']).default('auto'),
+      engineArgs: z.array(z.string()).default([]).describe('global engine options, e.g. ["--runtime", "runc"]'),
+      image: z.string().optional().describe('use this builder image as given instead of building ours'),
+      threads: threads.default('auto').describe('BB_NUMBER_THREADS'),
+      parallelMake: threads.default('auto').describe('PARALLEL_MAKE -j'),
+      dlDir: bbValue.default('downloads').describe('DL_DIR, relative to the work dir unless absolute'),
+      sstateDir: bbValue.default('sstate').describe('SSTATE_DIR, relative to the work dir unless absolute'),
+      sstateMirrors: z.array(bbValue).default([]).describe('SSTATE_MIRRORS URLs (file:// or http(s)://)'),
+      premirrors: z.array(bbValue).default([]).describe('PREMIRRORS URLs for source downloads'),
+      hashEquivalence: z.union([z.literal('auto'), z.literal('off'), hostPort]).default('auto').describe('BB_HASHSERVE: auto (local), off, or host:port'),
+      kvm: z.boolean().default(false).describe('pass /dev/kvm into the build container'),
+      env: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')).default([]).describe('host variables passed into the container'),
+    }),
+    output: z.strictObject({
+      qcow2: z.strictObject({
+        compat: z.enum(['0.10', '1.1']).default('1.1'),
+        clusterSize: z.number().int().refine((n) => n >= 512 && n <= 2097152 && (n & (n - 1)) === 0, { message: 'must be a power of two from 512 to 2 MiB' }).default(65536),
+        compress: z.boolean().default(false),
+      }),
+    }),
+    smoke: z.strictObject({
+      accel: z.enum(['auto', 'kvm', 'tcg']).default('auto'),
+      memoryMiB: z.number().int().min(256).default(2048),
+      cpus: z.number().int().min(1).max(64).default(2),
+      timeouts: z.strictObject({
+        kernelSec: z.number().positive().default(60),
+        initSec: z.number().positive().default(120),
+        healthSec: z.number().positive().default(300),
+      }),
+      tcgFactor: z.number().min(1).default(4).describe('timeouts are multiplied by this under TCG'),
+      allowDegraded: z.boolean().default(false),
+      probes: z.strictObject({
+        nodeExporter: z.boolean().default(true),
+        otelcolHealth: z.boolean().default(true),
+      }),
+    }),
+    publish: z.strictObject({
+      dir: z.string().default('published').describe('publish root, relative to the config file'),
+      channel: recipeName.default('stable'),
+    }),
+  })
+  .describe('vvehicle configuration: what golden AGL image to build and how');
+
+export type Config = z.infer<typeof configSchema>;
+export type RepoConfig = z.infer<typeof repo>;
+
+/** The project file adds `extends` on top of the schema. */
+export const EXTENDS_KEY = 'extends';

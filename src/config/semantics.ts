@@ -1,0 +1,45 @@
+import type { Config } from './schema.js';
+import type { LockFile } from './lock.js';
+import type { PathSegment } from './yaml-source.js';
+
+export interface SemanticProblem {
+  path: PathSegment[];
+  message: string;
+}
+
+/** Rules that span several keys (the schema checks each key alone). */
+export function semanticProblems(config: Config, lock: LockFile | undefined, lockFile: string): SemanticProblem[] {
+  const problems: SemanticProblem[] = [];
+  const repos = config.sources.repos;
+  for (const [name, repo] of Object.entries(repos)) {
+    const path = ['sources', 'repos', name];
+    const locked = lock?.repos[name];
+    if (!repo.commit && !repo.branch) {
+      problems.push({ path, message: 'needs a commit (or a branch pinned by the lock file)' });
+    } else if (!repo.commit && !locked) {
+      problems.push({ path: [...path, 'branch'], message: `branch "${repo.branch}" is not pinned: add a commit, or run \`vvehicle lock\` to write ${lockFile}` });
+    } else if (repo.commit && locked && locked.commit !== repo.commit) {
+      problems.push({ path: [...path, 'commit'], message: `the lock file pins ${locked.commit}; update the commit or rerun \`vvehicle lock\`` });
+    } else if (!repo.commit && locked && locked.url !== repo.url) {
+      problems.push({ path: [...path, 'url'], message: `the lock file was made for ${locked.url}; rerun \`vvehicle lock\`` });
+    }
+  }
+  const needsCoreLayer = Object.values(repos).some((r) => r.layers.includes('meta-agl-core'));
+  if (!needsCoreLayer) problems.push({ path: ['sources', 'repos'], message: 'no repository provides the layer meta-agl-core (AGL is the base of every vvehicle image)' });
+
+  const ebpf = config.components.ebpf;
+  const clangTools = ebpf.enabled ? ebpf.tools.filter((t) => t === 'bcc' || t === 'bpftrace') : [];
+  if (clangTools.length && !repos['meta-clang']) {
+    problems.push({ path: ['components', 'ebpf', 'tools'], message: `${clangTools.join(' and ')} need the meta-clang repository in sources.repos` });
+  }
+  if (clangTools.length && !Object.values(repos).some((r) => r.layers.includes('meta-python'))) {
+    problems.push({ path: ['components', 'ebpf', 'tools'], message: `${clangTools.join(' and ')} need the meta-python layer (meta-openembedded)` });
+  }
+  if (config.components.ueransim.enabled && !Object.values(repos).some((r) => r.layers.includes('meta-networking'))) {
+    problems.push({ path: ['components', 'ueransim'], message: 'UERANSIM needs lksctp-tools from the meta-networking layer (meta-openembedded)' });
+  }
+  if (config.image.target === config.image.base) {
+    problems.push({ path: ['image', 'target'], message: `must differ from image.base (${config.image.base}): it is the recipe meta-vvehicle generates` });
+  }
+  return problems;
+}

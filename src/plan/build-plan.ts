@@ -1,0 +1,123 @@
+import { posix } from 'node:path';
+import type { Config } from '../config/schema.js';
+import type { LockFile } from '../config/lock.js';
+import { canonicalJson, sha256Hex } from './digest.js';
+import { STAGE_IDS, type BuildPlan, type PlannedArtifact, type PlannedRepo, type StageId } from './types.js';
+
+const STAGE_TITLES: Record<StageId, string> = {
+  layer: 'render meta-vvehicle',
+  sources: 'check out pinned layer repositories',
+  configure: 'write the managed build configuration',
+  builder: 'prepare the builder container image',
+  bitbake: 'run bitbake in the container',
+  convert: 'convert the rootfs to a qcow2 backing file',
+  smoke: 'smoke-boot the image under QEMU',
+  manifest: 'write and validate the manifest',
+  publish: 'publish the versioned image',
+};
+
+export interface PlanInput {
+  config: Config;
+  profile: string;
+  lock?: LockFile;
+}
+
+/** config → BuildPlan. Pure: no I/O, no clock, no environment. */
+export function buildPlan({ config, profile, lock }: PlanInput): BuildPlan {
+  const dirs = {
+    sources: 'sources',
+    build: `build/${profile}`,
+    layer: 'layers/meta-vvehicle',
+    downloads: config.build.dlDir,
+    sstate: config.build.sstateDir,
+    out: `out/${config.name}-${config.version}`,
+    logs: 'logs',
+  };
+  const repos: PlannedRepo[] = Object.entries(config.sources.repos).map(([name, repo]) => {
+    const locked = lock?.repos[name];
+    return {
+      name,
+      url: repo.url,
+      ...(repo.branch ? { branch: repo.branch } : {}),
+      commit: repo.commit ?? locked!.commit,
+      path: `${dirs.sources}/${name}`,
+      layers: repo.layers,
+      pinnedBy: repo.commit ? 'config' : 'lock',
+    };
+  });
+  const bblayers = [
+    ...repos.flatMap((r) => r.layers.map((l) => posix.normalize(posix.join(r.path, l)))),
+    dirs.layer,
+  ];
+  const target = config.image.target;
+  const deploy = `tmp/deploy/images/${config.machine}`;
+  const artifacts: PlannedArtifact[] = [
+    { role: 'rootfs', path: `${deploy}/${target}-${config.machine}.rootfs.ext4`, required: true },
+    { role: 'kernel', path: `${deploy}/Image`, required: true },
+    { role: 'package-manifest', path: `${deploy}/${target}-${config.machine}.rootfs.manifest`, required: true },
+    { role: 'testdata', path: `${deploy}/${target}-${config.machine}.rootfs.testdata.json`, required: false },
+    { role: 'qemuboot', path: `${deploy}/${target}-${config.machine}.rootfs.qemuboot.conf`, required: false },
+    { role: 'sbom', path: `${deploy}/${target}-${config.machine}.rootfs.spdx.tar.zst`, required: false },
+  ];
+  const c = config.components;
+  return {
+    planVersion: 1,
+    name: config.name,
+    version: config.version,
+    profile,
+    machine: config.machine,
+    distro: 'agl',
+    agl: { release: config.agl.release, codename: config.agl.codename, yoctoSeries: config.agl.yoctoSeries, features: config.agl.features },
+    image: { target, base: config.image.base },
+    dirs,
+    repos,
+    bblayers,
+    managedConf: managedConfLines(config),
+    components: [
+      { name: 'ueransim', enabled: c.ueransim.enabled, version: c.ueransim.version },
+      { name: 'otelcol-contrib', enabled: c.otelcolContrib.enabled, version: c.otelcolContrib.version },
+      { name: 'node-exporter', enabled: c.nodeExporter.enabled, version: c.nodeExporter.version },
+      { name: 'ebpf', enabled: c.ebpf.enabled, version: c.ebpf.tools.join('+') },
+      { name: 'systemd-networkd', enabled: true },
+    ],
+    stages: STAGE_IDS.map((id) => ({ id, title: STAGE_TITLES[id] })),
+    artifacts,
+    configDigest: `sha256:${sha256Hex(canonicalJson(config))}`,
+  };
+}
+
+/** Resolves a work-dir relative setting for use in BitBake, where TOPDIR is <work>/build/<profile>. */
+function fromTopdir(path: string): string {
+  return path.startsWith('/') ? path : `\${TOPDIR}/../../${path}`;
+}
+
+function threads(value: 'auto' | number): string | undefined {
+  return value === 'auto' ? undefined : String(value);
+}
+
+/** The lines vvehicle owns in conf/vvehicle.conf (local.conf stays the user's). */
+export function managedConfLines(config: Config): string[] {
+  const b = config.build;
+  const lines = [
+    `MACHINE = "${config.machine}"`,
+    'DISTRO = "agl"',
+    'require conf/include/base-agl.inc',
+    `require conf/include/agl_${config.machine}.inc`,
+    // the layer's own settings: systemd-networkd instead of connman, BTF, static ids
+    'require conf/include/vvehicle.inc',
+    `DL_DIR = "${fromTopdir(b.dlDir)}"`,
+    `SSTATE_DIR = "${fromTopdir(b.sstateDir)}"`,
+    'INHERIT += "buildhistory"',
+    'BUILDHISTORY_COMMIT = "0"',
+  ];
+  const bbThreads = threads(b.threads);
+  if (bbThreads) lines.push(`BB_NUMBER_THREADS = "${bbThreads}"`);
+  const make = threads(b.parallelMake);
+  if (make) lines.push(`PARALLEL_MAKE = "-j ${make}"`);
+  if (b.sstateMirrors.length) lines.push(`SSTATE_MIRRORS = "${b.sstateMirrors.map((m) => `file://.* ${m}/PATH;downloadfilename=PATH`).join(' ')}"`);
+  if (b.premirrors.length) lines.push(`PREMIRRORS:prepend = "${b.premirrors.map((m) => `git://.*/.* ${m} https?://.*/.* ${m}`).join(' ')}"`);
+  if (b.hashEquivalence === 'off') lines.push('BB_SIGNATURE_HANDLER = "OEBasicHash"', 'BB_HASHSERVE = ""');
+  else lines.push('BB_SIGNATURE_HANDLER = "OEEquivHash"', `BB_HASHSERVE = "${b.hashEquivalence}"`);
+  if (config.image.extraFstypes.length) lines.push(`AGL_EXTRA_IMAGE_FSTYPES:append = " ${config.image.extraFstypes.join(' ')}"`);
+  return lines;
+}

@@ -1,0 +1,22 @@
+import type { BuildPlan } from './types.js';
+
+/** The human summary `vvehicle plan` prints. */
+export function describePlan(plan: BuildPlan): string {
+  const out: string[] = [];
+  out.push(`${plan.name} ${plan.version}  (profile ${plan.profile}, config ${plan.configDigest.slice(0, 19)}…)`);
+  out.push(`AGL ${plan.agl.release} "${plan.agl.codename}" on Yocto ${plan.agl.yoctoSeries}, MACHINE=${plan.machine}, DISTRO=${plan.distro}`);
+  out.push(`image: ${plan.image.target} = ${plan.image.base} + packagegroup-vvehicle`);
+  out.push('', 'sources:');
+  const width = Math.max(...plan.repos.map((r) => r.name.length));
+  for (const r of plan.repos) {
+    out.push(`  ${r.name.padEnd(width)}  ${r.commit.slice(0, 12)}  ${r.branch ?? '-'}  ${r.url}  (pinned by ${r.pinnedBy})`);
+  }
+  out.push('', 'BBLAYERS:', ...plan.bblayers.map((l) => `  ${l}`));
+  out.push('', 'components:');
+  for (const c of plan.components) out.push(`  ${c.enabled ? '+' : '-'} ${c.name}${c.version ? ` ${c.version}` : ''}`);
+  out.push('', 'conf/vvehicle.conf:', ...plan.managedConf.map((l) => `  ${l}`));
+  out.push('', `stages: ${plan.stages.map((s) => s.id).join(' → ')}`);
+  out.push('', 'expected artifacts (in the build dir):');
+  for (const a of plan.artifacts) out.push(`  ${a.role.padEnd(16)} ${a.path}${a.required ? '' : '  (optional)'}`);
+  return out.join('\n');
+}

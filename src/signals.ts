@@ -1,0 +1,30 @@
+import { Interrupted } from './errors.js';
+
+/**
+ * One AbortController for the whole run: SIGINT/SIGTERM abort it, and every wrapper that starts a
+ * process (container, QEMU) passes its signal on and registers a cleanup that stops what it started.
+ */
+const controller = new AbortController();
+const cleanups = new Set<() => Promise<void> | void>();
+
+export const runSignal: AbortSignal = controller.signal;
+
+export function onCleanup(fn: () => Promise<void> | void): () => void {
+  cleanups.add(fn);
+  return () => cleanups.delete(fn);
+}
+
+export async function runCleanups(): Promise<void> {
+  const pending = [...cleanups];
+  cleanups.clear();
+  await Promise.allSettled(pending.map(async (fn) => fn()));
+}
+
+export function installSignalHandlers(): void {
+  const handler = (signal: NodeJS.Signals) => {
+    if (controller.signal.aborted) return;
+    controller.abort(new Interrupted(signal));
+  };
+  process.once('SIGINT', handler);
+  process.once('SIGTERM', handler);
+}
