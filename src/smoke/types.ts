@@ -1,0 +1,72 @@
+/**
+ * The result of one smoke boot. `vvehicle smoke --json` prints it; the manifest records its verdict,
+ * accel and durations; publish copies its console log and JUnit file next to the image.
+ */
+
+export type SmokeVerdict = 'pass' | 'fail';
+export type StageStatus = 'pass' | 'fail' | 'skipped';
+
+/** Stage ids, in the order the console must show them (health and login may come in either order). */
+export type SmokeStageId = 'kernel' | 'init' | 'health' | 'login' | 'health-judge';
+
+export interface SmokeStage {
+  id: SmokeStageId | string;
+  title: string;
+  status: StageStatus;
+  /** Time from QEMU start until the stage was decided. */
+  durationMs: number;
+  message?: string;
+}
+
+/** The JSON the layer's vvehicle-health oneshot prints after `VVEHICLE-HEALTH `. */
+export interface HealthReport {
+  version?: string;
+  /** `systemctl is-system-running` (running, degraded, starting …); "busybox" fixtures print running. */
+  state: string;
+  /** Names of failed units. */
+  failed: string[];
+  /** IPv4 address of the uplink; empty/absent when networking did not come up. */
+  ipv4?: string | null;
+  /** Active state per unit (e.g. "node_exporter.socket": "active"). */
+  units: Record<string, string>;
+  /** Whether connman is present in the image (it must not be). */
+  connman: boolean;
+}
+
+export type ProbeId = 'node-exporter-metrics' | 'otelcol-health';
+
+export interface ProbeResult {
+  id: ProbeId | string;
+  status: StageStatus;
+  durationMs: number;
+  /** What was checked and what came back, or why the probe was skipped. */
+  detail: string;
+}
+
+export interface SmokeResult {
+  verdict: SmokeVerdict;
+  accel: 'kvm' | 'tcg';
+  accelReason: string;
+  cpu: string;
+  machine: string;
+  memoryMiB: number;
+  cpus: number;
+  /** Absolute paths of what was booted (the disk is the base; the overlay is thrown away). */
+  kernel: string;
+  initrd?: string;
+  disk: string;
+  cmdline: string;
+  /** ISO 8601 time QEMU was started. */
+  startedAt: string;
+  /** From QEMU start to verdict. */
+  durationMs: number;
+  stages: SmokeStage[];
+  /** The parsed VVEHICLE-HEALTH line, when one was seen and parsed. */
+  health?: HealthReport;
+  probes: ProbeResult[];
+  /** Absolute path of the serial console log. */
+  consoleLog: string;
+  /** Absolute path of the JUnit XML, when one was written. */
+  junit?: string;
+  failure?: { stage: string; message: string };
+}
