@@ -8,7 +8,8 @@ export default defineConfig({
     maxWorkers: 2,
     testTimeout: 30_000,
     hookTimeout: 600_000,
-    reporters: ['default', 'junit'],
-    outputFile: { junit: 'test-results/junit.xml' },
+    // json: .ci/run turns it into the `N passed, N failed` line CI reads; junit: for CI systems that show test cases
+    reporters: ['default', 'json', 'junit'],
+    outputFile: { json: 'test-results/vitest.json', junit: 'test-results/junit.xml' },
   },
 });

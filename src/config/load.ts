@@ -155,6 +155,12 @@ export function zodProblems(error: z.ZodError, locate: Locator): ConfigProblem[]
       }
       continue;
     }
+    if (issue.code === 'invalid_key') {
+      // a bad record key (e.g. a repository name): point at the key, say what a key must look like
+      const reason = issue.issues[0]?.message ?? issue.message;
+      problems.push({ ...locate(path, true), path: path.join('.'), message: reason });
+      continue;
+    }
     problems.push({ ...locate(path), path: path.join('.'), message: humanMessage(issue) });
   }
   return problems.sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);

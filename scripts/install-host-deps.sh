@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Installs the Debian packages vvehicle's tests drive for real (QEMU, qemu-img, podman+runc, debootstrap, …)
+# and the arm64 packages the boot fixtures are made from. Debian/Ubuntu, as root. Idempotent.
+set -euo pipefail
+
+PACKAGES=(
+  git ca-certificates curl
+  qemu-utils qemu-system-arm
+  podman runc uidmap
+  e2fsprogs cpio kmod busybox-static
+  debootstrap qemu-user-static binfmt-support
+)
+
+if [ "$(id -u)" -ne 0 ]; then echo "run as root (apt-get)" >&2; exit 2; fi
+dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
+
+# podman on these hosts: crun fails on hybrid cgroups and CAP_SYS_RESOURCE is missing for default ulimits
+mkdir -p /etc/vvehicle-ci
+printf '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n' > /etc/vvehicle-ci/containers.conf
+echo "host packages ready"
