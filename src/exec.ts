@@ -115,3 +115,82 @@ export async function runWithChunks(file: string, args: readonly string[], optio
   }
   return { command, exitCode, stdout, stderr, failed };
 }
+
+/** A long-running program started in its own process group, its output streamed as it comes. */
+export interface StreamingProcess {
+  command: string;
+  pid: number;
+  /** Resolves when the program has exited; never rejects. */
+  exited: Promise<{ exitCode: number | undefined; signal: string | undefined; stderr: string }>;
+  /** True once the program has exited. */
+  hasExited(): boolean;
+  /** SIGTERM to the whole process group, SIGKILL after `graceMs`; resolves once the program is gone. */
+  stop(graceMs?: number): Promise<void>;
+}
+
+export interface StreamingOptions {
+  cwd?: string;
+  env?: Record<string, string | undefined>;
+  /** Called with every chunk of stdout, decoded as UTF-8. */
+  onStdout: (chunk: string) => void;
+  /** Append the command line and stderr to this log file. */
+  logFile?: string;
+}
+
+/**
+ * Starts a program that outlives a single call (QEMU). It runs detached, i.e. as the leader of its
+ * own process group, so a terminal's Ctrl-C reaches only us and we decide how it is stopped; stop()
+ * signals the group by its id (never a name), which also reaches any children it forked.
+ */
+export function startStreaming(file: string, args: readonly string[], options: StreamingOptions): StreamingProcess {
+  const command = formatCommand(file, args);
+  if (options.logFile) appendFileSync(options.logFile, `$ ${command}\n`);
+  const child = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    detached: true,
+    stdin: 'ignore',
+    buffer: false,
+    reject: false,
+    encoding: 'utf8',
+  });
+  let stderr = '';
+  let done = false;
+  child.stdout?.setEncoding('utf8');
+  child.stdout?.on('data', (chunk: string) => options.onStdout(chunk));
+  child.stderr?.setEncoding('utf8');
+  child.stderr?.on('data', (chunk: string) => {
+    stderr = (stderr + chunk).slice(-16_384);
+    if (options.logFile) appendFileSync(options.logFile, chunk);
+  });
+  const exited = child.then(
+    (r) => ({ exitCode: typeof r.exitCode === 'number' ? r.exitCode : undefined, signal: r.signal ?? undefined, stderr }),
+    () => ({ exitCode: undefined, signal: undefined, stderr }),
+  ).finally(() => {
+    done = true;
+  });
+  const pid = child.pid;
+  if (pid === undefined) {
+    throw new ToolError(command, 127, '', `cannot start ${file} (is it installed and on PATH?)`);
+  }
+  const signalGroup = (signal: NodeJS.Signals) => {
+    try {
+      process.kill(-pid, signal);
+    } catch {
+      // the group is already gone
+    }
+  };
+  const stop = async (graceMs = 3000) => {
+    if (done) {
+      signalGroup('SIGKILL'); // children the leader left behind, if any
+      return;
+    }
+    signalGroup('SIGTERM');
+    const timer = new Promise<'timeout'>((r) => setTimeout(() => r('timeout'), graceMs).unref());
+    if ((await Promise.race([exited, timer])) === 'timeout') {
+      signalGroup('SIGKILL');
+      await exited;
+    }
+  };
+  return { command, pid, exited, hasExited: () => done, stop };
+}
