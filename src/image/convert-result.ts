@@ -44,6 +44,8 @@ export const convertResultSchema = z.strictObject({
     compressed: z.boolean(),
   }),
   created: z.string(),
+  /** Optional artifacts that were not found, and why. */
+  notes: z.array(z.string()).default([]),
 });
 export type ConvertResult = z.infer<typeof convertResultSchema>;
 

@@ -1,0 +1,168 @@
+import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { onCleanup } from '../signals.js';
+import { checkImage, convertToQcow2, imageInfo, type Qcow2Options } from '../tools/qemu-img.js';
+import { discoverArtifacts, type DeployArtifacts, type FoundArtifact } from './artifacts.js';
+import { CONVERT_RESULT_FILE, convertResultSchema, type ConvertResult } from './convert-result.js';
+import { removeTree, tempSibling, writeFileAtomic } from './atomic.js';
+import { sha256File } from './sha256.js';
+
+/**
+ * deploy dir → output dir holding the qcow2 backing file, the kernel and the image's metadata,
+ * plus convert.json describing them. The output dir appears complete or not at all.
+ */
+export interface ConvertInput {
+  deployDir: string;
+  image: string;
+  machine: string;
+  name: string;
+  version: string;
+  outDir: string;
+  qcow2: Qcow2Options;
+  logFile?: string;
+  signal?: AbortSignal;
+  /** Clock for convert.json's `created` (tests pass a fixed one). */
+  now?: () => Date;
+}
+
+export interface ConvertReporter {
+  step(title: string): void;
+  progress(text: string): void;
+}
+
+const silent: ConvertReporter = { step: () => {}, progress: () => {} };
+
+/** The file names inside the output dir; publish keeps them, so a manifest's relative paths hold in both. */
+export function outputNames(name: string, version: string, sbomSource?: string) {
+  return {
+    qcow2: `${name}-${version}.qcow2`,
+    kernel: 'Image',
+    packageManifest: 'packages.txt',
+    licenseManifest: 'license.manifest',
+    testdata: 'testdata.json',
+    qemuboot: 'qemuboot.conf',
+    sbom: sbomSource?.endsWith('.spdx.json') ? `${name}-${version}.spdx.json` : `${name}-${version}.spdx.tar.zst`,
+  };
+}
+
+/** Finds the artifacts first (bad input fails before anything is written), then converts. */
+export function findArtifacts(input: Pick<ConvertInput, 'deployDir' | 'image' | 'machine'>): DeployArtifacts {
+  return discoverArtifacts({ deployDir: input.deployDir, image: input.image, machine: input.machine });
+}
+
+export async function convertImage(input: ConvertInput, found: DeployArtifacts, report: ConvertReporter = silent): Promise<ConvertResult> {
+  const outDir = resolve(input.outDir);
+  mkdirSync(resolve(outDir, '..'), { recursive: true });
+  const staging = tempSibling(outDir, 'staging');
+  mkdirSync(staging);
+  const forget = onCleanup(() => removeTree(staging));
+  try {
+    const result = await fillStaging(input, found, staging, report);
+    report.step('move the output into place');
+    replaceDir(staging, outDir);
+    return result;
+  } catch (error) {
+    removeTree(staging);
+    throw error;
+  } finally {
+    forget();
+  }
+}
+
+async function fillStaging(input: ConvertInput, found: DeployArtifacts, staging: string, report: ConvertReporter): Promise<ConvertResult> {
+  const names = outputNames(input.name, input.version, found.sbom?.resolved);
+  const copies: [keyof typeof names, FoundArtifact | undefined][] = [
+    ['kernel', found.kernel],
+    ['packageManifest', found.packageManifest],
+    ['licenseManifest', found.licenseManifest],
+    ['testdata', found.testdata],
+    ['qemuboot', found.qemuboot],
+    ['sbom', found.sbom],
+  ];
+  const present = copies.filter((c): c is [keyof typeof names, FoundArtifact] => c[1] !== undefined);
+  const sha256s: Record<string, string> = {};
+  const sizes: Record<string, number> = {};
+  const sources: Record<string, string> = { [names.qcow2]: found.rootfs.resolved };
+
+  report.step(`convert ${basename(found.rootfs.resolved)} to qcow2`);
+  const qcow2Path = join(staging, names.qcow2);
+  // the side files are small: copy and hash them while qemu-img works
+  const sideFiles = (async () => {
+    for (const [key, artifact] of present) {
+      const dest = join(staging, names[key]);
+      await copyFile(artifact.resolved, dest);
+      sha256s[names[key]] = await sha256File(dest, undefined, input.signal);
+      sizes[names[key]] = statSync(dest).size;
+      sources[names[key]] = artifact.resolved;
+    }
+  })();
+  const conversion = convertToQcow2(found.rootfs.resolved, qcow2Path, input.qcow2, {
+    signal: input.signal,
+    logFile: input.logFile,
+    onProgress: (p) => report.progress(`${p.toFixed(0)}%`),
+  });
+  await Promise.all([conversion, sideFiles]);
+
+  report.step('check the qcow2 and hash it');
+  const qcow2Size = statSync(qcow2Path).size;
+  const [, info, qcow2Sha] = await Promise.all([
+    checkImage(qcow2Path, { signal: input.signal, logFile: input.logFile }),
+    imageInfo(qcow2Path, 'qcow2', { signal: input.signal, logFile: input.logFile }),
+    sha256File(qcow2Path, (done) => report.progress(`sha256 ${percent(done, qcow2Size)}`), input.signal),
+  ]);
+  sha256s[names.qcow2] = qcow2Sha;
+  sizes[names.qcow2] = qcow2Size;
+
+  const result = convertResultSchema.parse({
+    convertVersion: 1,
+    name: input.name,
+    version: input.version,
+    image: input.image,
+    machine: input.machine,
+    qcow2: names.qcow2,
+    kernel: names.kernel,
+    rootfsSource: found.rootfs.resolved,
+    ...(found.rootfs.timestamp ? { buildTimestamp: found.rootfs.timestamp } : {}),
+    ...Object.fromEntries(present.filter(([key]) => key !== 'kernel').map(([key]) => [key, names[key]])),
+    sources: sorted(sources),
+    sha256s: sorted(sha256s),
+    sizes: sorted(sizes),
+    info: {
+      format: info.format,
+      virtualSize: info.virtualSize,
+      clusterSize: info.clusterSize,
+      compat: info.compat,
+      compressed: input.qcow2.compress,
+    },
+    created: (input.now?.() ?? new Date()).toISOString(),
+    notes: found.notes,
+  });
+  writeFileAtomic(join(staging, CONVERT_RESULT_FILE), `${JSON.stringify(result, null, 2)}\n`);
+  return result;
+}
+
+/** Swaps a complete new dir in for the old one; the old one is removed only once the new one is in place. */
+function replaceDir(staging: string, target: string): void {
+  if (!existsSync(target)) {
+    renameSync(staging, target);
+    return;
+  }
+  const old = tempSibling(target, 'old');
+  renameSync(target, old);
+  try {
+    renameSync(staging, target);
+  } catch (error) {
+    renameSync(old, target);
+    throw error;
+  }
+  removeTree(old);
+}
+
+function percent(done: number, total: number): string {
+  return total > 0 ? `${Math.floor((done / total) * 100)}%` : `${done} bytes`;
+}
+
+function sorted<T>(record: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(Object.entries(record).sort(([a], [b]) => a.localeCompare(b)));
+}
