@@ -1,25 +1,26 @@
 /**
  * The result of one smoke boot. `vvehicle smoke --json` prints it; the manifest records its verdict,
  * accel and durations; publish copies its console log and JUnit file next to the image.
+ * Type aliases (not interfaces) so they are assignable to the manifest's JSON record types.
  */
 
 export type SmokeVerdict = 'pass' | 'fail';
 export type StageStatus = 'pass' | 'fail' | 'skipped';
 
 /** Stage ids, in the order the console must show them (health and login may come in either order). */
-export type SmokeStageId = 'kernel' | 'init' | 'health' | 'login' | 'health-judge';
+export type SmokeStageId = 'kernel' | 'init' | 'health' | 'login';
 
-export interface SmokeStage {
+export type SmokeStage = {
   id: SmokeStageId | string;
   title: string;
   status: StageStatus;
   /** Time from QEMU start until the stage was decided. */
   durationMs: number;
   message?: string;
-}
+};
 
 /** The JSON the layer's vvehicle-health oneshot prints after `VVEHICLE-HEALTH `. */
-export interface HealthReport {
+export type HealthReport = {
   version?: string;
   /** `systemctl is-system-running` (running, degraded, starting …); "busybox" fixtures print running. */
   state: string;
@@ -31,19 +32,19 @@ export interface HealthReport {
   units: Record<string, string>;
   /** Whether connman is present in the image (it must not be). */
   connman: boolean;
-}
+};
 
 export type ProbeId = 'node-exporter-metrics' | 'otelcol-health';
 
-export interface ProbeResult {
+export type ProbeResult = {
   id: ProbeId | string;
   status: StageStatus;
   durationMs: number;
   /** What was checked and what came back, or why the probe was skipped. */
   detail: string;
-}
+};
 
-export interface SmokeResult {
+export type SmokeResult = {
   verdict: SmokeVerdict;
   accel: 'kvm' | 'tcg';
   accelReason: string;
@@ -69,4 +70,4 @@ export interface SmokeResult {
   /** Absolute path of the JUnit XML, when one was written. */
   junit?: string;
   failure?: { stage: string; message: string };
-}
+};

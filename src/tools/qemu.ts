@@ -1,9 +1,66 @@
-import { run } from '../exec.js';
+import { run, startStreaming, type StreamingProcess } from '../exec.js';
+import type { Accel } from '../host/accel.js';
 
-/** The qemu-system-aarch64 wrapper. */
+/** The qemu-system-aarch64 wrapper: version probe, argv for a direct-kernel smoke boot, launch. */
 export const QEMU_AARCH64 = 'qemu-system-aarch64';
 
 export async function qemuVersion(): Promise<string | undefined> {
   const r = await run(QEMU_AARCH64, ['--version'], { allowFailure: true }).catch(() => undefined);
   return r && !r.failed ? (r.stdout.match(/version ([0-9.]+)/)?.[1] ?? r.stdout.split('\n')[0]) : undefined;
+}
+
+/** A guest TCP port reachable on 127.0.0.1:hostPort through user-mode networking. */
+export interface HostForward {
+  hostPort: number;
+  guestPort: number;
+}
+
+export interface BootSpec {
+  accel: Accel;
+  memoryMiB: number;
+  cpus: number;
+  kernel: string;
+  initrd?: string;
+  /** The disk QEMU writes to: always a throwaway overlay, never the published base. */
+  disk: string;
+  cmdline: string;
+  forwards: HostForward[];
+}
+
+/** -M and -cpu per accelerator (oe-core qemuarm64.conf: cortex-a57 emulated, host + GICv3 under KVM). */
+export function machineFor(accel: Accel): { machine: string; cpu: string } {
+  return accel === 'kvm' ? { machine: 'virt,gic-version=3', cpu: 'host' } : { machine: 'virt', cpu: 'cortex-a57' };
+}
+
+/** The full argv (without the program name). Pure, so tests can check it without starting QEMU. */
+export function bootArgs(spec: BootSpec): string[] {
+  const { machine, cpu } = machineFor(spec.accel);
+  const hostfwd = spec.forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`).join('');
+  return [
+    '-M', machine,
+    '-accel', spec.accel,
+    '-cpu', cpu,
+    '-smp', String(spec.cpus),
+    '-m', String(spec.memoryMiB),
+    // the serial console is our only output: on stdout, no monitor, no display, no reboot loop after a panic
+    '-display', 'none',
+    '-monitor', 'none',
+    '-serial', 'stdio',
+    '-no-reboot',
+    '-kernel', spec.kernel,
+    ...(spec.initrd ? ['-initrd', spec.initrd] : []),
+    '-append', spec.cmdline,
+    '-drive', `if=none,id=disk0,file=${spec.disk},format=qcow2`,
+    '-device', 'virtio-blk-pci,drive=disk0',
+    '-netdev', `user,id=net0${hostfwd}`,
+    '-device', 'virtio-net-pci,netdev=net0',
+  ];
+}
+
+/**
+ * Boots the guest in its own process group and hands every chunk of serial console output to
+ * onConsole. The caller must stop() it (and registers that as a cleanup for Ctrl-C).
+ */
+export function launchQemu(spec: BootSpec, onConsole: (chunk: string) => void, logFile?: string): StreamingProcess {
+  return startStreaming(QEMU_AARCH64, bootArgs(spec), { onStdout: onConsole, logFile });
 }

@@ -1,0 +1,236 @@
+import { createWriteStream, existsSync, openSync, readSync, closeSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { ToolError, UserError } from '../errors.js';
+import type { AccelChoice } from '../host/accel.js';
+import { onCleanup } from '../signals.js';
+import { launchQemu, machineFor, type HostForward } from '../tools/qemu.js';
+import { createOverlay } from '../tools/qemu-img.js';
+import { ConsoleLines } from './console-lines.js';
+import { BootExpectations } from './expectations.js';
+import { healthProblems, parseHealth } from './health.js';
+import { smokeJunitXml } from './junit.js';
+import { planProbes, runProbe, type ProbeSpec } from './probes.js';
+import type { HealthReport, ProbeResult, SmokeResult } from './types.js';
+
+export const BASE_CMDLINE = 'root=/dev/vda rw console=ttyAMA0';
+const OTELCOL_HEALTH_PORT = 13133;
+/** How long probes may retry (× the TCG factor): a socket-activated Go binary starts slowly when emulated. */
+const PROBE_BUDGET_SEC = 30;
+
+export interface SmokeInputs {
+  disk: string;
+  kernel: string;
+  initrd?: string;
+  /** Extra kernel arguments, appended after the base command line (later root= wins). */
+  append?: string;
+  accel: AccelChoice;
+  memoryMiB: number;
+  cpus: number;
+  timeouts: { kernelSec: number; initSec: number; healthSec: number };
+  /** Multiplies every timeout under TCG. */
+  tcgFactor: number;
+  /** Cap on the whole boot plus probes, seconds; not multiplied. */
+  overallTimeoutSec?: number;
+  allowDegraded: boolean;
+  probes: Record<ProbeSpec['configKey'], boolean>;
+  nodeExporterPort: number;
+  requiredUnits: readonly string[];
+  consoleLog: string;
+  junit?: string;
+  signal: AbortSignal;
+  /** Progress for the user: a stage passed, a probe finished. */
+  onProgress?: (message: string) => void;
+}
+
+/**
+ * Boots the image once on a throwaway overlay and decides pass/fail. Returns the result for both
+ * verdicts; throws UserError for bad inputs, ToolError when QEMU itself cannot run, and the abort
+ * reason on Ctrl-C. QEMU and the overlay are gone when this returns or throws.
+ */
+export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
+  const disk = resolve(inputs.disk);
+  const kernel = resolve(inputs.kernel);
+  const initrd = inputs.initrd ? resolve(inputs.initrd) : undefined;
+  checkInputs(disk, kernel, initrd);
+  const consoleLog = resolve(inputs.consoleLog);
+  const factor = inputs.accel.accel === 'tcg' ? inputs.tcgFactor : 1;
+  const cmdline = [BASE_CMDLINE, inputs.append?.trim()].filter(Boolean).join(' ');
+  const { machine, cpu } = machineFor(inputs.accel.accel);
+
+  const workDir = await mkdtemp(join(tmpdir(), 'vvehicle-smoke-'));
+  const removeWorkDir = () => rm(workDir, { recursive: true, force: true });
+  const unregisterWorkDir = onCleanup(removeWorkDir);
+  let log: WriteStream | undefined;
+  try {
+    const overlay = join(workDir, 'overlay.qcow2');
+    if (inputs.signal.aborted) throw inputs.signal.reason;
+    await createOverlay(disk, overlay, { signal: inputs.signal });
+    const [metricsPort, otelPort] = await freePorts(2);
+    const forwards: HostForward[] = [
+      { hostPort: metricsPort!, guestPort: inputs.nodeExporterPort },
+      { hostPort: otelPort!, guestPort: OTELCOL_HEALTH_PORT },
+    ];
+    log = createWriteStream(consoleLog);
+    const startedAt = new Date();
+    const t0 = performance.now();
+    const now = () => performance.now() - t0;
+
+    let health: HealthReport | undefined;
+    const expectations = new BootExpectations({
+      groupTimeoutsMs: [inputs.timeouts.kernelSec, inputs.timeouts.initSec, inputs.timeouts.healthSec].map((s) => s * factor * 1000) as [number, number, number],
+      requiredUnits: inputs.requiredUnits,
+      startMs: 0,
+      checkHealth: (json) => {
+        const parsed = parseHealth(json);
+        if ('problem' in parsed) return parsed.problem;
+        health = parsed.report;
+        const problems = healthProblems(parsed.report, inputs.allowDegraded);
+        return problems.length ? `unhealthy: ${problems.join('; ')}` : undefined;
+      },
+    });
+
+    const lines = new ConsoleLines();
+    let sawOutput = false;
+    let reported = 0;
+    const report = () => {
+      const passed = expectations.stages().filter((s) => s.status === 'pass');
+      for (const s of passed.slice(reported)) inputs.onProgress?.(`${s.title} (${(s.durationMs / 1000).toFixed(1)}s)`);
+      reported = passed.length;
+    };
+    let wake: () => void = () => {};
+    const onConsole = (chunk: string) => {
+      sawOutput = true;
+      log?.write(chunk);
+      const { lines: complete, partial } = lines.push(chunk);
+      for (const line of complete) expectations.observeLine(line, now());
+      expectations.observePartial(partial, now());
+      report();
+      if (expectations.outcome) wake();
+    };
+
+    const qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk: overlay, cmdline, forwards }, onConsole);
+    const unregisterQemu = onCleanup(() => qemu.stop());
+    inputs.onProgress?.(`QEMU started (${inputs.accel.accel}: ${inputs.accel.reason}), pid ${qemu.pid}`);
+    const probes: ProbeResult[] = [];
+    try {
+      const decided = new Promise<void>((r) => (wake = r));
+      const ticker = setInterval(() => {
+        expectations.checkDeadline(now());
+        if (inputs.overallTimeoutSec !== undefined && now() >= inputs.overallTimeoutSec * 1000) {
+          expectations.abort(`overall timeout of ${inputs.overallTimeoutSec}s reached`, now());
+        }
+        if (expectations.outcome) wake();
+      }, 200);
+      const aborted = new Promise<'aborted'>((r) => inputs.signal.addEventListener('abort', () => r('aborted'), { once: true }));
+      try {
+        const first = await Promise.race([decided.then(() => 'decided' as const), qemu.exited, aborted]);
+        if (first === 'aborted' || inputs.signal.aborted) throw inputs.signal.reason;
+        if (first !== 'decided') {
+          const code = first.exitCode ?? first.signal ?? 'unknown';
+          if (!sawOutput && first.exitCode !== 0) {
+            throw new ToolError(qemu.command, first.exitCode ?? 1, first.stderr, `qemu-system-aarch64 exited with ${code} before the guest printed anything`);
+          }
+          onConsole(lines.flush() + '\n');
+          expectations.abort(`QEMU exited (${code}) before the boot was decided${first.stderr.trim() ? `: ${first.stderr.trim().split('\n').pop()}` : ''}`, now());
+        }
+      } finally {
+        clearInterval(ticker);
+      }
+
+      if (expectations.outcome?.verdict === 'pass') {
+        const leftMs = inputs.overallTimeoutSec !== undefined ? inputs.overallTimeoutSec * 1000 - now() : Infinity;
+        const budgetMs = Math.max(0, Math.min(PROBE_BUDGET_SEC * factor * 1000, leftMs));
+        const ports: Record<ProbeSpec['id'], number> = { 'node-exporter-metrics': metricsPort!, 'otelcol-health': otelPort! };
+        for (const planned of planProbes(inputs.probes, health)) {
+          const result = planned.run
+            ? await runProbe(planned.spec, ports[planned.spec.id], budgetMs, inputs.signal)
+            : { id: planned.spec.id, status: 'skipped' as const, durationMs: 0, detail: planned.reason ?? 'skipped' };
+          probes.push(result);
+          inputs.onProgress?.(`probe ${planned.spec.id}: ${result.status} (${result.detail})`);
+        }
+      }
+    } finally {
+      await qemu.stop();
+      unregisterQemu();
+    }
+
+    const outcome = expectations.outcome ?? { verdict: 'fail' as const, stage: 'boot', message: 'undecided' };
+    const failedProbe = probes.find((p) => p.status === 'fail');
+    const failure = outcome.verdict === 'fail' ? { stage: outcome.stage, message: outcome.message } : failedProbe ? { stage: `probe ${failedProbe.id}`, message: failedProbe.detail } : undefined;
+    const result: SmokeResult = {
+      verdict: failure ? 'fail' : 'pass',
+      accel: inputs.accel.accel,
+      accelReason: inputs.accel.reason,
+      cpu,
+      machine,
+      memoryMiB: inputs.memoryMiB,
+      cpus: inputs.cpus,
+      kernel,
+      ...(initrd ? { initrd } : {}),
+      disk,
+      cmdline,
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round(now()),
+      stages: expectations.stages().map((s) => ({ ...s, durationMs: Math.round(s.durationMs) })),
+      ...(health ? { health } : {}),
+      probes: probes.map((p) => ({ ...p, durationMs: Math.round(p.durationMs) })),
+      consoleLog,
+      ...(failure ? { failure } : {}),
+    };
+    if (inputs.junit) {
+      const junitPath = resolve(inputs.junit);
+      writeAtomically(junitPath, smokeJunitXml(result));
+      result.junit = junitPath;
+    }
+    return result;
+  } finally {
+    await new Promise<void>((r) => (log ? log.end(() => r()) : r()));
+    await removeWorkDir();
+    unregisterWorkDir();
+  }
+}
+
+const QCOW2_MAGIC = Buffer.from([0x51, 0x46, 0x49, 0xfb]);
+
+function checkInputs(disk: string, kernel: string, initrd: string | undefined): void {
+  for (const [what, path] of [['disk', disk], ['kernel', kernel], ['initrd', initrd]] as const) {
+    if (path !== undefined && !existsSync(path)) throw new UserError(`${what} ${path} does not exist`, 'pass --disk/--kernel, or --from a convert output directory');
+  }
+  const head = Buffer.alloc(4);
+  const fd = openSync(disk, 'r');
+  try {
+    readSync(fd, head, 0, 4, 0);
+  } finally {
+    closeSync(fd);
+  }
+  if (!head.equals(QCOW2_MAGIC)) {
+    throw new UserError(`${disk} is not a qcow2 image`, 'smoke boots the qcow2 that `vvehicle convert` writes (an overlay needs a qcow2 backing file)');
+  }
+}
+
+/** Ports the OS says are free right now, for QEMU's host forwards. */
+async function freePorts(count: number): Promise<number[]> {
+  const servers = await Promise.all(
+    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((ok, fail) => {
+      const server = createServer();
+      server.once('error', fail);
+      server.listen(0, '127.0.0.1', () => ok(server));
+    })),
+  );
+  const ports = servers.map((s) => {
+    const address = s.address();
+    return typeof address === 'object' && address ? address.port : 0;
+  });
+  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
+  return ports;
+}
+
+function writeAtomically(path: string, text: string): void {
+  const temp = join(dirname(path), `.${path.split('/').pop()}.${process.pid}.tmp`);
+  writeFileSync(temp, text);
+  renameSync(temp, path);
+}
