@@ -8,6 +8,9 @@ import { installSignalHandlers, runCleanups, runSignal } from './signals.js';
 import { planCommand } from './commands/plan.js';
 import { schemaCommand } from './commands/schema.js';
 import { doctorCommand } from './commands/doctor.js';
+import { convertCommand } from './commands/convert.js';
+import { manifestCommand, manifestSchemaCommand, manifestVerifyCommand } from './commands/manifest.js';
+import { publishCommand } from './commands/publish.js';
 
 /** Commander wiring only. Every error becomes an exit code here and nowhere else. */
 function withCommon(cmd: Command): Command {
@@ -42,6 +45,39 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
       out(text);
       if (!ok) exitCode = 2;
     });
+
+  // image pipeline: convert, manifest, publish (issue 5)
+  withCommon(cli.command('convert').description('convert the deployed ext4 rootfs to a qcow2 backing file, with kernel and metadata'))
+    .option('--deploy-dir <dir>', 'bitbake deploy dir (default: <work-dir>/build/<profile>/tmp/deploy/images/<machine>)')
+    .option('--image <name>', 'image recipe whose artifacts to take (default: image.target)')
+    .option('--out <dir>', 'output directory, replaced atomically (default: <work-dir>/out/<name>-<version>)')
+    .option('--json', 'print convert.json (plus its dir) as JSON')
+    .action(async (opts) => out(await convertCommand(opts)));
+
+  const manifest = withCommon(cli.command('manifest').description('write the schema-validated manifest.json into a convert output directory'))
+    .option('--from <dir>', 'convert output directory (default: <work-dir>/out/<name>-<version>)')
+    .option('--smoke <file>', 'SmokeResult JSON from `vvehicle smoke --json` (default: <from>/smoke.json if present)')
+    .option('--build-id <id>', 'build id to record (default: bitbake DATETIME and the disk sha256 prefix)')
+    .option('--builder-image-id <id>', 'container image id bitbake ran in')
+    .option('--json', 'print the manifest')
+    .action(async (opts) => out(await manifestCommand(opts)));
+  manifest
+    .command('verify <file>')
+    .description('re-hash every artifact a manifest names; exit 2 naming any that changed')
+    .option('--json', 'print the result as JSON')
+    .action(async (file: string, opts) => out(await manifestVerifyCommand(file, opts)));
+  manifest
+    .command('schema')
+    .description('print the JSON Schema of manifest.json')
+    .action(() => out(manifestSchemaCommand()));
+
+  withCommon(cli.command('publish').description('publish an image version immutably: DIR/<name>/<version>/ and a channel pointer'))
+    .option('--from <dir>', 'directory holding manifest.json (default: <work-dir>/out/<name>-<version>)')
+    .option('--to <dir>', 'publish root (default: publish.dir)')
+    .option('--channel <name>', 'channel to point at this version (default: publish.channel)')
+    .option('--bundle', 'also write <name>-<version>.tar of the version')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => out(await publishCommand(opts)));
 
   return { cli, setExit: (c) => (exitCode = c), exit: () => exitCode };
 }

@@ -84,7 +84,7 @@ export function lookup(dir: string, names: string[], role: DeployRole, pattern: 
   const lookedFor = [...pattern.links, ...pattern.stampedHint];
   const stampOf = (name: string) => pattern.stamped.map((re) => re.exec(name)?.[1]).find((s) => s !== undefined);
   const linked = pattern.links.filter((n) => names.includes(n)).map((n) => join(dir, n));
-  const live = linked.filter((p) => existsSync(p));
+  const live = linked.filter((p) => statSync(p, { throwIfNoEntry: false })?.isFile());
   if (live.length) {
     const targets = [...new Set(live.map((p) => realpathSync(p)))];
     if (targets.length > 1) return { kind: 'ambiguous', candidates: live.map((p) => `${basename(p)} → ${realpathSync(p)}`) };
@@ -100,7 +100,7 @@ export function lookup(dir: string, names: string[], role: DeployRole, pattern: 
     return { kind: 'found', artifact: { role, path, resolved: realpathSync(path), timestamp: stampOf(pick[0]!)! } };
   }
   if (pick.length > 1) return { kind: 'ambiguous', candidates: pick.sort() };
-  const dangling = linked.map((p) => `${basename(p)} (a link to a file that does not exist)`);
+  const dangling = linked.map((p) => `${basename(p)} (${existsSync(p) ? 'not a regular file' : 'a link to a file that does not exist'})`);
   return { kind: 'missing', lookedFor: dangling.length ? [...dangling, ...pattern.stampedHint] : lookedFor };
 }
 

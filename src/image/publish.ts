@@ -1,0 +1,164 @@
+import { chmodSync, constants, existsSync, mkdirSync, readFileSync, renameSync } from 'node:fs';
+import { copyFile } from 'node:fs/promises';
+import { join, resolve } from 'node:path';
+import * as tar from 'tar';
+import { z } from 'zod';
+import { UserError } from '../errors.js';
+import { onCleanup } from '../signals.js';
+import { removeTree, tempSibling, writeFileAtomic } from './atomic.js';
+import { MANIFEST_FILE, type Manifest } from './manifest-schema.js';
+import { renderImageTemplate } from './render.js';
+import { sha256File } from './sha256.js';
+import { readManifestFile, verifyManifest, type VerifyReporter } from './verify.js';
+
+/**
+ * The published layout fleet tools and CI consume:
+ *   DIR/<name>/<version>/            read-only, never overwritten
+ *     <name>-<version>.qcow2  Image  manifest.json  SHA256SUMS  packages.txt  junit.xml  console.log  SBOM …
+ *     <name>-<version>.tar           with --bundle: the version's files (all but SHA256SUMS)
+ *   DIR/<name>/channels/<channel>.json   which version a channel points at (replaced atomically)
+ * The version dir is assembled in a staging dir beside it and renamed into place.
+ */
+export const SHA256SUMS = 'SHA256SUMS';
+export const CHANNELS_DIR = 'channels';
+
+export const channelSchema = z.strictObject({
+  channelVersion: z.literal(1),
+  name: z.string(),
+  channel: z.string(),
+  version: z.string(),
+  buildId: z.string(),
+  /** Relative to the channel file. */
+  manifest: z.string(),
+  manifestSha256: z.string(),
+  disk: z.string(),
+  diskSha256: z.string(),
+  published: z.string(),
+});
+export type ChannelPointer = z.infer<typeof channelSchema>;
+
+export interface PublishInput {
+  /** A directory holding manifest.json (what `vvehicle manifest` wrote). */
+  from: string;
+  to: string;
+  channel: string;
+  bundle: boolean;
+  signal?: AbortSignal;
+  now?: () => Date;
+  report?: { step(title: string): void } & Partial<VerifyReporter>;
+}
+
+export interface PublishResult {
+  versionDir: string;
+  files: string[];
+  channelFile: string;
+  previousChannelVersion?: string;
+  bundle?: string;
+}
+
+export async function publishImage(input: PublishInput): Promise<PublishResult> {
+  const from = resolve(input.from);
+  const manifest = readManifestFile(join(from, MANIFEST_FILE));
+  const disk = manifest.artifacts.find((a) => a.role === 'disk')!;
+  if (disk.path !== `${manifest.name}-${manifest.version}.qcow2`) {
+    throw new UserError(`the disk is ${disk.path}; the published layout needs ${manifest.name}-${manifest.version}.qcow2`, 'rerun `vvehicle convert` and `vvehicle manifest`');
+  }
+  if (manifest.smoke?.verdict === 'fail') {
+    throw new UserError(`${manifest.name} ${manifest.version} failed its smoke test (${manifest.smoke.failure?.stage ?? 'see junit.xml'}): not publishing it`, 'fix the image and rerun the pipeline');
+  }
+  for (const a of manifest.artifacts) {
+    if (!existsSync(join(from, a.path))) throw new UserError(`${a.role} ${a.path}, named in ${join(from, MANIFEST_FILE)}, is missing from ${from}`, 'rerun `vvehicle convert` and `vvehicle manifest`');
+  }
+  const nameDir = join(resolve(input.to), manifest.name);
+  const versionDir = join(nameDir, manifest.version);
+  refuseExisting(versionDir, manifest);
+
+  mkdirSync(nameDir, { recursive: true });
+  const staging = tempSibling(versionDir, 'staging');
+  mkdirSync(staging);
+  const forget = onCleanup(() => removeTree(staging));
+  try {
+    input.report?.step(`copy ${manifest.artifacts.length + 1} files`);
+    const files = [MANIFEST_FILE, ...manifest.artifacts.map((a) => a.path)];
+    for (const file of files) await copyFile(join(from, file), join(staging, file), constants.COPYFILE_FICLONE);
+
+    // hash what will be published, not what it was copied from
+    input.report?.step('verify the copies against the manifest');
+    await verifyManifest(join(staging, MANIFEST_FILE), { artifact: () => {}, bytes: () => {}, ...input.report }, input.signal);
+
+    let bundle: string | undefined;
+    if (input.bundle) {
+      bundle = `${manifest.name}-${manifest.version}.tar`;
+      input.report?.step(`bundle ${bundle}`);
+      await tar.create({ file: join(staging, bundle), cwd: staging, portable: true, prefix: `${manifest.name}-${manifest.version}` }, files);
+    }
+    const listed = [...files, ...(bundle ? [bundle] : [])].sort();
+    const sums = await Promise.all(listed.map(async (path) => ({ path, sha256: await sha256File(join(staging, path), undefined, input.signal) })));
+    writeFileAtomic(join(staging, SHA256SUMS), renderImageTemplate('publish/SHA256SUMS.hbs', { files: sums }));
+
+    for (const file of [...listed, SHA256SUMS]) chmodSync(join(staging, file), 0o444);
+    chmodSync(staging, 0o555);
+    input.report?.step(`publish ${manifest.name} ${manifest.version}`);
+    refuseExisting(versionDir, manifest);
+    try {
+      renameSync(staging, versionDir);
+    } catch (error) {
+      // another publish of the same version won the race: theirs stands
+      const code = (error as NodeJS.ErrnoException).code;
+      if (code === 'ENOTEMPTY' || code === 'EEXIST') refuseExisting(versionDir, manifest);
+      throw error;
+    }
+
+    const { channelFile, previous } = pointChannel(nameDir, input.channel, manifest, sums, input.now?.() ?? new Date());
+    return {
+      versionDir,
+      files: [...listed, SHA256SUMS].sort(),
+      channelFile,
+      ...(previous ? { previousChannelVersion: previous } : {}),
+      ...(bundle ? { bundle: join(versionDir, bundle) } : {}),
+    };
+  } finally {
+    removeTree(staging);
+    forget();
+  }
+}
+
+function refuseExisting(versionDir: string, manifest: Manifest): void {
+  if (existsSync(versionDir)) {
+    throw new UserError(
+      `${manifest.name} ${manifest.version} is already published at ${versionDir}; published versions are never overwritten`,
+      'bump `version` in the configuration and rebuild, or publish to another --to directory',
+    );
+  }
+}
+
+function pointChannel(nameDir: string, channel: string, manifest: Manifest, sums: { path: string; sha256: string }[], now: Date) {
+  const channelFile = join(nameDir, CHANNELS_DIR, `${channel}.json`);
+  const previous = readPreviousVersion(channelFile);
+  const sha = (path: string) => sums.find((s) => s.path === path)!.sha256;
+  const disk = manifest.artifacts.find((a) => a.role === 'disk')!.path;
+  const rel = (file: string) => `../${manifest.version}/${file}`;
+  const pointer: ChannelPointer = channelSchema.parse({
+    channelVersion: 1,
+    name: manifest.name,
+    channel,
+    version: manifest.version,
+    buildId: manifest.buildId,
+    manifest: rel(MANIFEST_FILE),
+    manifestSha256: sha(MANIFEST_FILE),
+    disk: rel(disk),
+    diskSha256: sha(disk),
+    published: now.toISOString(),
+  });
+  writeFileAtomic(channelFile, `${JSON.stringify(pointer, null, 2)}\n`);
+  return { channelFile, previous };
+}
+
+function readPreviousVersion(channelFile: string): string | undefined {
+  if (!existsSync(channelFile)) return undefined;
+  try {
+    return channelSchema.parse(JSON.parse(readFileSync(channelFile, 'utf8'))).version;
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,18 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Handlebars from 'handlebars';
+import { templatesDir } from '../package-paths.js';
+
+// an isolated Handlebars with the house settings: no HTML escaping, unknown names are errors
+const handlebars = Handlebars.create();
+const compiled = new Map<string, HandlebarsTemplateDelegate>();
+
+/** Renders templates/<name> (the publish layout's generated text files). */
+export function renderImageTemplate(name: string, data: object): string {
+  let template = compiled.get(name);
+  if (!template) {
+    template = handlebars.compile(readFileSync(join(templatesDir, name), 'utf8'), { noEscape: true, strict: true });
+    compiled.set(name, template);
+  }
+  return template(data);
+}
