@@ -194,3 +194,38 @@ export function startStreaming(file: string, args: readonly string[], options: S
   };
   return { command, pid, exited, hasExited: () => done, stop };
 }
+
+export interface StreamOptions extends Omit<RunOptions, 'input' | 'allowFailure' | 'timeoutMs'> {
+  /** Called with every line of stdout and stderr (interleaved, as they arrive). */
+  onLine: (line: string) => void;
+}
+
+/**
+ * For long-running programs whose output is progress (bitbake in a container): lines go to onLine
+ * and to the log file as they arrive, nothing is buffered in memory. Resolves with the exit code;
+ * a non-zero exit is for the caller to judge (it knows how to summarise the failure).
+ */
+export async function runStreaming(file: string, args: readonly string[], options: StreamOptions): Promise<{ command: string; exitCode: number }> {
+  const command = formatCommand(file, args);
+  if (options.logFile) appendFileSync(options.logFile, `$ ${command}\n`);
+  const subprocess = execa(file, args, {
+    cwd: options.cwd,
+    env: options.env,
+    cancelSignal: options.signal,
+    reject: false,
+    all: true,
+    buffer: false,
+    forceKillAfterDelay: 5000,
+    stdin: 'ignore',
+  });
+  const lines = subprocess.iterable({ from: 'all' });
+  for await (const line of lines) {
+    if (options.logFile) appendFileSync(options.logFile, `${line}\n`);
+    options.onLine(line);
+  }
+  const result = await subprocess;
+  if (result.isCanceled) throw options.signal?.reason ?? new ToolError(command, 130, '', `${file} was cancelled`);
+  if ((result as { code?: string }).code === 'ENOENT') throw new ToolError(command, 127, '', `${file} is not installed (not found on PATH)`);
+  const exitCode = typeof result.exitCode === 'number' ? result.exitCode : 1;
+  return { command, exitCode };
+}

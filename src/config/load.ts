@@ -27,6 +27,8 @@ export interface LoadOptions {
   /** -c/--config; when absent, ./vvehicle.yml if present, else the embedded default profile. */
   configPath?: string;
   cwd: string;
+  /** For `vvehicle lock`: ignore vvehicle.lock.yml and accept branches not pinned yet (it is about to pin them). */
+  ignoreLock?: boolean;
 }
 
 /** Reads, merges and validates a configuration; throws one ConfigError listing every problem. */
@@ -47,7 +49,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const baseDir = configFile ? dirname(configFile) : options.cwd;
   const lockFile = join(baseDir, LOCK_FILE);
   let lock: LockFile | undefined;
-  if (existsSync(lockFile)) {
+  if (existsSync(lockFile) && !options.ignoreLock) {
     const { source, problems: lockProblems } = readYamlSource(lockFile, display(lockFile, options.cwd));
     if (!source) throw new ConfigError(lockProblems);
     const lockParsed = lockSchema.safeParse(source.value, { reportInput: true });
@@ -55,7 +57,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     lock = lockParsed.data;
   }
 
-  const semantic = semanticProblems(parsed.data, lock, lockFile).map(({ path, message }) => ({ ...locate(path), path: path.join('.'), message }));
+  const semantic = semanticProblems(parsed.data, lock, lockFile, !options.ignoreLock).map(({ path, message }) => ({ ...locate(path), path: path.join('.'), message }));
   if (semantic.length) throw new ConfigError(semantic);
 
   const root = chain[chain.length - 1]!;

@@ -8,7 +8,7 @@ export interface SemanticProblem {
 }
 
 /** Rules that span several keys (the schema checks each key alone). */
-export function semanticProblems(config: Config, lock: LockFile | undefined, lockFile: string): SemanticProblem[] {
+export function semanticProblems(config: Config, lock: LockFile | undefined, lockFile: string, requirePins = true): SemanticProblem[] {
   const problems: SemanticProblem[] = [];
   const repos = config.sources.repos;
   for (const [name, repo] of Object.entries(repos)) {
@@ -16,7 +16,7 @@ export function semanticProblems(config: Config, lock: LockFile | undefined, loc
     const locked = lock?.repos[name];
     if (!repo.commit && !repo.branch) {
       problems.push({ path, message: 'needs a commit (or a branch pinned by the lock file)' });
-    } else if (!repo.commit && !locked) {
+    } else if (!repo.commit && !locked && requirePins) {
       problems.push({ path: [...path, 'branch'], message: `branch "${repo.branch}" is not pinned: add a commit, or run \`vvehicle lock\` to write ${lockFile}` });
     } else if (repo.commit && locked && locked.commit !== repo.commit) {
       problems.push({ path: [...path, 'commit'], message: `the lock file pins ${locked.commit}; update the commit or rerun \`vvehicle lock\`` });

@@ -1,7 +1,7 @@
 import { existsSync, mkdtempSync, rmSync, mkdirSync, copyFileSync, symlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { run } from '../exec.js';
+import { run, type RunOptions } from '../exec.js';
 import { UserError } from '../errors.js';
 
 /** The container engine wrapper (docker or podman): argv in, results out. */
@@ -58,4 +58,44 @@ export async function probeContainerRun(engine: Engine, localImage?: string): Pr
 
 function lastLine(text: string): string {
   return text.trim().split('\n').pop() ?? '';
+}
+
+/** `<engine> image exists` (podman) / `image inspect` (docker): is this image here, without pulling? */
+export async function imageExists(engine: Engine, image: string): Promise<boolean> {
+  const args = engine.name === 'podman' ? ['image', 'exists', image] : ['image', 'inspect', '--format', '{{.Id}}', image];
+  const r = await run(engine.name, engineArgs(engine, args), { allowFailure: true });
+  return !r.failed;
+}
+
+/** The content id of a local image (what the manifest records). */
+export async function imageId(engine: Engine, image: string, options: RunOptions = {}): Promise<string> {
+  const { stdout } = await run(engine.name, engineArgs(engine, ['image', 'inspect', '--format', '{{.Id}}', image]), options);
+  const id = stdout.trim().split('\n')[0] ?? '';
+  return id.startsWith('sha256:') ? id : `sha256:${id}`;
+}
+
+export async function pullImage(engine: Engine, image: string, options: RunOptions = {}): Promise<void> {
+  await run(engine.name, engineArgs(engine, ['pull', image]), options);
+}
+
+/** Builds `containerfile` (a path inside `contextDir`) and tags it. */
+export async function buildImage(engine: Engine, tag: string, containerfile: string, contextDir: string, options: RunOptions = {}): Promise<void> {
+  await run(engine.name, engineArgs(engine, ['build', '--tag', tag, '--file', containerfile, contextDir]), options);
+}
+
+/** Imports a root filesystem tarball as an image: the registry-free way to get a base. */
+export async function importImage(engine: Engine, tarball: string, tag: string, options: RunOptions = {}): Promise<void> {
+  await run(engine.name, engineArgs(engine, ['import', tarball, tag]), options);
+}
+
+/** Stops and removes a container we started; quiet when it is already gone. */
+export async function removeContainer(engine: Engine, name: string): Promise<void> {
+  const args = engine.name === 'podman' ? ['rm', '--force', '--time', '2', name] : ['rm', '--force', name];
+  await run(engine.name, engineArgs(engine, args), { allowFailure: true });
+}
+
+/** Names of containers (running or not) whose name starts with `prefix`. */
+export async function containersNamed(engine: Engine, prefix: string): Promise<string[]> {
+  const { stdout } = await run(engine.name, engineArgs(engine, ['ps', '--all', '--format', '{{.Names}}']));
+  return stdout.split('\n').map((l) => l.trim()).filter((n) => n.startsWith(prefix));
 }

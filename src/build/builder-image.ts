@@ -1,0 +1,118 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { UserError } from '../errors.js';
+import { run, type RunOptions } from '../exec.js';
+import { sha256Hex } from '../plan/digest.js';
+import { buildImage, imageExists, imageId, importImage, pullImage, type Engine } from '../tools/engine.js';
+import { BUILDER_GID, BUILDER_UID, CONTAINER_HOME } from './container-argv.js';
+import { writeFileAtomic } from './files.js';
+import { renderTemplate } from './templates.js';
+
+/** The Yocto scarthgap host packages for Debian 12, plus what the image itself needs (locales, tini). */
+export const HOST_PACKAGES = [
+  'gawk', 'wget', 'git', 'diffstat', 'unzip', 'texinfo', 'gcc', 'build-essential', 'chrpath', 'socat', 'cpio',
+  'python3', 'python3-pip', 'python3-pexpect', 'xz-utils', 'debianutils', 'iputils-ping', 'python3-git',
+  'python3-jinja2', 'python3-subunit', 'zstd', 'liblz4-tool', 'file', 'locales', 'libacl1',
+  'ca-certificates', 'tini',
+] as const;
+
+export const DEFAULT_BASE = 'docker.io/library/debian:bookworm';
+export const SUITE = 'bookworm';
+
+export interface BuilderRecord {
+  image: string;
+  id: string;
+  engine: string;
+  /** How the image came to be: built here (our Containerfile) or given in build.image. */
+  source: 'containerfile' | 'debootstrap+containerfile' | 'given';
+}
+
+export function renderContainerfile(base: string, installPackages: boolean): string {
+  return renderTemplate('Containerfile.hbs', {
+    base,
+    installPackages,
+    packages: HOST_PACKAGES.join(' '),
+    uid: BUILDER_UID,
+    gid: BUILDER_GID,
+    home: CONTAINER_HOME,
+    yoctoSeries: 'scarthgap',
+  });
+}
+
+export function builderTag(containerfile: string): string {
+  return `localhost/vvehicle-builder:${sha256Hex(containerfile).slice(0, 12)}`;
+}
+
+/** The imported base depends only on the suite and the package list (not on which mirror served them). */
+export function debootstrapBaseTag(): string {
+  return `localhost/vvehicle-builder-base:${SUITE}-${sha256Hex(`${SUITE}\n${HOST_PACKAGES.join(',')}`).slice(0, 12)}`;
+}
+
+export interface BuilderInput {
+  engine: Engine;
+  workDir: string;
+  /** build.image: use this image as given. */
+  givenImage?: string;
+  /** --debootstrap-mirror: make the base from a Debian mirror instead of pulling debian:bookworm. */
+  debootstrapMirror?: string;
+  log: RunOptions;
+  progress: (text: string) => void;
+}
+
+/** Makes sure the builder image exists and writes <work>/builder.json with its id. */
+export async function prepareBuilder(input: BuilderInput): Promise<BuilderRecord> {
+  const { engine } = input;
+  let record: Omit<BuilderRecord, 'id'>;
+  if (input.givenImage) {
+    if (!(await imageExists(engine, input.givenImage))) {
+      input.progress(`pulling ${input.givenImage}`);
+      await pullImage(engine, input.givenImage, input.log).catch((e: Error) => {
+        throw new UserError(`cannot pull build.image ${input.givenImage}: ${e.message}`, 'pull or load it yourself, or drop build.image to build vvehicle\'s own image');
+      });
+    }
+    record = { image: input.givenImage, engine: engine.name, source: 'given' };
+  } else {
+    let base = DEFAULT_BASE;
+    if (input.debootstrapMirror) {
+      base = debootstrapBaseTag();
+      if (!(await imageExists(engine, base))) await debootstrapBase(input, base);
+    }
+    const containerfile = renderContainerfile(base, !input.debootstrapMirror);
+    const tag = builderTag(containerfile);
+    if (!(await imageExists(engine, tag))) {
+      input.progress(`building ${tag}`);
+      const context = mkdtempSync(join(tmpdir(), 'vvehicle-builder-'));
+      try {
+        writeFileSync(join(context, 'Containerfile'), containerfile);
+        await buildImage(engine, tag, join(context, 'Containerfile'), context, input.log);
+      } finally {
+        rmSync(context, { recursive: true, force: true });
+      }
+    }
+    record = { image: tag, engine: engine.name, source: input.debootstrapMirror ? 'debootstrap+containerfile' : 'containerfile' };
+  }
+  const full: BuilderRecord = { ...record, id: await imageId(engine, record.image, input.log) };
+  writeFileAtomic(join(input.workDir, 'builder.json'), `${JSON.stringify(full, null, 2)}\n`);
+  return full;
+}
+
+/** debootstrap bookworm minbase with the host packages → tar → `<engine> import`. Needs root. */
+async function debootstrapBase(input: BuilderInput, tag: string): Promise<void> {
+  if (process.getuid?.() !== 0) {
+    throw new UserError('--debootstrap-mirror needs root (debootstrap creates device nodes and chroots)', 'run `sudo vvehicle builder --debootstrap-mirror URL` once; the imported image is then reused');
+  }
+  const dir = mkdtempSync(join(tmpdir(), 'vvehicle-debootstrap-'));
+  const tarball = `${dir}.tar`;
+  try {
+    input.progress(`debootstrap ${SUITE} from ${input.debootstrapMirror} (a few minutes)`);
+    await run('debootstrap', ['--variant=minbase', `--include=${HOST_PACKAGES.join(',')}`, SUITE, dir, input.debootstrapMirror!], input.log);
+    // a Containerfile RUN must not reach the network: apt lists are not needed, caches are dead weight
+    await run('tar', ['--numeric-owner', '--exclude=./var/cache/apt/archives/*.deb', '-C', dir, '-cf', tarball, '.'], input.log);
+    input.progress(`importing ${tag}`);
+    await importImage(input.engine, tarball, tag, input.log);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(tarball, { force: true });
+  }
+}

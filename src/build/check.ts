@@ -1,0 +1,96 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { ToolError } from '../errors.js';
+import type { PipelineState, StageTask } from '../stages/types.js';
+import { throttledProgress } from '../stages/progress.js';
+import { recipesInTaskGraph, unexpectedWarnings, type BitbakeCommand } from '../tools/bitbake.js';
+import { runBitbake } from './bitbake-run.js';
+import { buildPaths } from './configure.js';
+import { containerSetupFor } from './container-setup.js';
+
+/** Recipes that must be in the task graph for each enabled component of the plan. */
+export function expectedRecipes(state: PipelineState): { component: string; recipes: string[] }[] {
+  const c = state.context.loaded.config.components;
+  const out: { component: string; recipes: string[] }[] = [];
+  if (c.ueransim.enabled) out.push({ component: 'ueransim', recipes: ['ueransim'] });
+  if (c.otelcolContrib.enabled) out.push({ component: 'otelcol-contrib', recipes: ['otelcol-contrib'] });
+  if (c.nodeExporter.enabled) out.push({ component: 'node-exporter', recipes: ['node-exporter'] });
+  if (c.ebpf.enabled) out.push({ component: 'ebpf', recipes: [...c.ebpf.tools] });
+  out.push({ component: 'systemd-networkd', recipes: ['vvehicle-network', 'systemd'] });
+  out.push({ component: 'image', recipes: ['packagegroup-vvehicle', state.context.plan.image.target] });
+  return out;
+}
+
+/** Recipes that must NOT be in the graph: connman is what AGL uses and we replace. */
+export const FORBIDDEN_RECIPES = ['connman'];
+
+export interface CheckReport {
+  layers: string[];
+  present: { component: string; recipe: string }[];
+  missing: { component: string; recipe: string }[];
+  forbiddenPresent: string[];
+  warnings: string[];
+  logFile: string;
+}
+
+/** show-layers, -p, -g <target> in the container, offline; then judge warnings and the task graph. */
+export async function runChecks(state: PipelineState, task: StageTask): Promise<CheckReport> {
+  const setup = containerSetupFor(state);
+  const logFile = state.bitbakeLog!;
+  const target = state.context.plan.image.target;
+  const warnings: string[] = [];
+  const layerLines: string[] = [];
+  const steps: { title: string; command: BitbakeCommand }[] = [
+    { title: 'bitbake-layers show-layers', command: { kind: 'show-layers' } },
+    { title: 'bitbake -p (parse every recipe)', command: { kind: 'parse' } },
+    { title: `bitbake -g ${target} (task graph)`, command: { kind: 'graph', target } },
+  ];
+  for (const step of steps) {
+    task.output = step.title;
+    const report = throttledProgress((text) => (task.output = `${step.title}: ${text}`));
+    const result = await runBitbake(setup, step.command, {
+      network: 'none',
+      signal: state.signal,
+      logFile,
+      onProgress: report,
+      onLine: step.command.kind === 'show-layers' ? (line) => layerLines.push(line) : undefined,
+    });
+    warnings.push(...unexpectedWarnings(result.summary.warnings));
+  }
+  const topdir = buildPaths(state.context.plan, state.context.workDir).topdir;
+  const dotFile = join(topdir, 'task-depends.dot');
+  if (!existsSync(dotFile)) throw new ToolError('bitbake -g', 1, '', `bitbake -g did not write ${dotFile}`);
+  const recipes = recipesInTaskGraph(readFileSync(dotFile, 'utf8'));
+  const report = judge(state, recipes, warnings, layerLines, logFile);
+  if (report.warnings.length || report.missing.length || report.forbiddenPresent.length) {
+    const problems = [
+      ...report.warnings.map((w) => `unexpected ${w}`),
+      ...report.missing.map((m) => `${m.component}: recipe ${m.recipe} is not in the task graph of ${target}`),
+      ...report.forbiddenPresent.map((r) => `${r} is in the task graph of ${target} (it must be replaced by systemd-networkd)`),
+    ];
+    throw new ToolError('vvehicle check', 1, problems.join('\n'), `check failed: ${problems.length} problem(s); full output: ${logFile}`);
+  }
+  return report;
+}
+
+export function judge(state: PipelineState, recipes: Set<string>, warnings: string[], layerLines: string[], logFile: string): CheckReport {
+  const present: CheckReport['present'] = [];
+  const missing: CheckReport['missing'] = [];
+  for (const { component, recipes: wanted } of expectedRecipes(state)) {
+    for (const recipe of wanted) (recipes.has(recipe) ? present : missing).push({ component, recipe });
+  }
+  const layers = layerLines.filter((l) => l.includes('/') && !l.startsWith('NOTE:')).map((l) => l.trim().split(/\s+/)[0]!);
+  return { layers, present, missing, forbiddenPresent: FORBIDDEN_RECIPES.filter((r) => recipes.has(r)), warnings, logFile };
+}
+
+export function formatCheckReport(report: CheckReport): string {
+  const byComponent = new Map<string, string[]>();
+  for (const p of report.present) byComponent.set(p.component, [...(byComponent.get(p.component) ?? []), p.recipe]);
+  return [
+    `layers (${report.layers.length}): ${report.layers.join(' ')}`,
+    'in the task graph:',
+    ...[...byComponent].map(([component, recipes]) => `  ok  ${component.padEnd(17)} ${recipes.join(', ')}`),
+    ...FORBIDDEN_RECIPES.map((r) => `  ok  ${r} is not in the task graph`),
+    `no unexpected warnings; full output: ${report.logFile}`,
+  ].join('\n');
+}

@@ -1,0 +1,122 @@
+import { randomBytes } from 'node:crypto';
+import { lchownSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { runStreaming } from '../exec.js';
+import type { BuildPlan } from '../plan/types.js';
+import { onCleanup } from '../signals.js';
+import { removeContainer, type Engine } from '../tools/engine.js';
+import { BUILDER_GID, BUILDER_UID, containerUser, runArgv, type Mount, type RunSpec } from './container-argv.js';
+import { buildPaths } from './configure.js';
+import { selinuxEnforcing } from './preflight.js';
+
+export interface ContainerSetup {
+  engine: Engine;
+  image: string;
+  plan: BuildPlan;
+  workDir: string;
+  kvm: boolean;
+  /** build.env: host variables passed through to bitbake. */
+  passEnv: readonly string[];
+}
+
+export function containerName(profile: string): string {
+  return `vvehicle-${profile.replace(/[^a-zA-Z0-9_.-]/g, '-')}-${randomBytes(4).toString('hex')}`;
+}
+
+/** What the container sees: checkouts and our layer read-only; TOPDIR, DL_DIR, SSTATE_DIR writable. */
+export function buildMounts(plan: BuildPlan, workDir: string): Mount[] {
+  const p = buildPaths(plan, workDir);
+  return [
+    { path: p.sources, readOnly: true },
+    { path: p.layer, readOnly: true },
+    { path: p.topdir, readOnly: false },
+    { path: p.downloads, readOnly: false },
+    { path: p.sstate, readOnly: false },
+  ];
+}
+
+/** poky's scripts and bitbake/bin first, as oe-init-build-env would set them (no shell needed). */
+export function containerEnv(plan: BuildPlan, workDir: string, passEnv: readonly string[]): Record<string, string> {
+  const poky = plan.repos.find((r) => r.layers.includes('meta'));
+  const pokyDir = poky ? join(workDir, poky.path) : undefined;
+  const path = [...(pokyDir ? [`${pokyDir}/scripts`, `${pokyDir}/bitbake/bin`] : []), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
+  return {
+    PATH: path.join(':'),
+    BUILDDIR: buildPaths(plan, workDir).topdir,
+    LANG: 'en_US.UTF-8',
+    LC_ALL: 'en_US.UTF-8',
+    // bitbake scrubs its environment; these survive into the build
+    ...(passEnv.length ? { BB_ENV_PASSTHROUGH_ADDITIONS: passEnv.join(' ') } : {}),
+  };
+}
+
+export function runSpec(setup: ContainerSetup, name: string, command: readonly string[], network: RunSpec['network']): RunSpec {
+  return {
+    engine: setup.engine.name,
+    globalArgs: setup.engine.globalArgs,
+    name,
+    image: setup.image,
+    hostUid: process.getuid?.() ?? 0,
+    hostGid: process.getgid?.() ?? 0,
+    mounts: buildMounts(setup.plan, setup.workDir),
+    workdir: buildPaths(setup.plan, setup.workDir).topdir,
+    env: containerEnv(setup.plan, setup.workDir, setup.passEnv),
+    passEnv: setup.passEnv,
+    network,
+    kvm: setup.kvm,
+    selinuxEnforcing: selinuxEnforcing(),
+    command,
+  };
+}
+
+/**
+ * Creates the mount points and, when we run as root (bitbake then runs as the image's builder
+ * user), hands the writable ones to that user. Directories already owned by it are not descended
+ * into: what is below was written by the builder, and sstate can hold millions of files.
+ */
+export function prepareMounts(setup: ContainerSetup): void {
+  const user = containerUser({ engine: setup.engine.name, hostUid: process.getuid?.() ?? 0, hostGid: process.getgid?.() ?? 0 });
+  const sources = buildPaths(setup.plan, setup.workDir).sources;
+  for (const m of buildMounts(setup.plan, setup.workDir)) {
+    mkdirSync(m.path, { recursive: true });
+    // our layer too: it holds owner-only files (ue.yaml) the builder user must read
+    if (m.path !== sources && process.getuid?.() === 0 && user.uid === BUILDER_UID) chownTree(m.path, BUILDER_UID, BUILDER_GID);
+  }
+}
+
+function chownTree(path: string, uid: number, gid: number): void {
+  const st = lstatSync(path);
+  if (st.uid === uid && st.gid === gid) return;
+  lchownSync(path, uid, gid);
+  if (st.isDirectory()) for (const entry of readdirSync(path)) chownTree(join(path, entry), uid, gid);
+}
+
+export interface ContainerRunResult {
+  exitCode: number;
+  command: string;
+  name: string;
+}
+
+/**
+ * Runs one command in a named container, streaming its lines. The container is removed when the
+ * command ends, and by `<engine> rm -f` on failure, SIGINT or SIGTERM (a killed client would
+ * otherwise leave it running).
+ */
+export async function runInContainer(
+  setup: ContainerSetup,
+  command: readonly string[],
+  options: { network: RunSpec['network']; logFile: string; signal?: AbortSignal; onLine: (line: string) => void },
+): Promise<ContainerRunResult> {
+  const name = containerName(setup.plan.profile);
+  const argv = runArgv(runSpec(setup, name, command, options.network));
+  const forget = onCleanup(() => removeContainer(setup.engine, name));
+  let ok = false;
+  try {
+    const r = await runStreaming(setup.engine.name, argv, { logFile: options.logFile, signal: options.signal, onLine: options.onLine });
+    ok = r.exitCode === 0;
+    return { exitCode: r.exitCode, command: r.command, name };
+  } finally {
+    if (!ok) await removeContainer(setup.engine, name);
+    forget();
+  }
+}

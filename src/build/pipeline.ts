@@ -1,0 +1,31 @@
+import type { ListrTask } from 'listr2';
+import { runTasks } from '../commands/listr-renderer.js';
+import type { StageId } from '../plan/types.js';
+import { readBuilderRecord } from '../stages/builder.js';
+import type { PipelineState, Stage } from '../stages/types.js';
+import { digestOf, readStageRecord, writeStageRecord } from './stage-state.js';
+
+/** A listr2 task for a stage: skipped when its inputs digest matches the last run and its outputs exist. */
+export function stageTask(stage: Stage): ListrTask<PipelineState> {
+  return {
+    title: `${stage.id}: ${stage.title}`,
+    task: async (state, task) => {
+      const inputs = await stage.inputs(state);
+      const digest = inputs === undefined ? undefined : digestOf(inputs);
+      const workDir = state.context.workDir;
+      if (digest && readStageRecord(workDir, stage.id)?.inputsDigest === digest && (await stage.outputsPresent(state))) {
+        task.skip(`${stage.id}: unchanged since the last run`);
+        return;
+      }
+      await stage.run(state, task);
+      if (digest) writeStageRecord(workDir, stage.id, digest);
+    },
+  };
+}
+
+export async function runStages(state: PipelineState, stages: readonly Stage[], extra: ListrTask<PipelineState>[] = []): Promise<void> {
+  const ids = new Set<StageId>(stages.map((s) => s.id));
+  // stages left out by --only/--skip still hand on what they made last time
+  if (!ids.has('builder')) state.builder ??= readBuilderRecord(state.context.workDir);
+  await runTasks([...stages.map(stageTask), ...extra], state);
+}

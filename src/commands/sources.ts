@@ -1,0 +1,24 @@
+import { preflight, pipelineState, type RunOptions } from '../build/run-options.js';
+import { syncAll } from '../sources/checkout.js';
+import { describeUrl } from '../sources/rewrite.js';
+import { openContext } from './context.js';
+
+/** `vvehicle sources`: every repo of the plan at its pinned commit (detached, verified). */
+export async function sourcesCommand(options: RunOptions): Promise<string> {
+  const context = openContext(options);
+  const state = pipelineState(context, options);
+  await preflight(state, options, { engine: false, minFreeGiB: 1 });
+  const results = await syncAll(context.plan.repos, {
+    workDir: context.workDir,
+    rules: state.rules,
+    referenceDir: state.referenceDir,
+    force: state.force,
+    git: { signal: state.signal },
+  });
+  const repoByName = new Map(context.plan.repos.map((r) => [r.name, r]));
+  const width = Math.max(...results.map((r) => r.name.length));
+  return [
+    ...results.map((r) => `${r.name.padEnd(width)}  ${r.commit.slice(0, 12)}  ${r.status.padEnd(9)}  ${describeUrl(repoByName.get(r.name)!.url, r.fetchUrl)}`),
+    ...results.flatMap((r) => r.notes.map((n) => `note: ${n}`)),
+  ].join('\n');
+}

@@ -1,0 +1,41 @@
+import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { DEFAULT_BASE, debootstrapBaseTag, prepareBuilder, renderContainerfile, type BuilderRecord } from '../build/builder-image.js';
+import type { PipelineState, Stage } from './types.js';
+
+function builderFile(state: PipelineState): string {
+  return join(state.context.workDir, 'builder.json');
+}
+
+export function readBuilderRecord(workDir: string): BuilderRecord | undefined {
+  const file = join(workDir, 'builder.json');
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BuilderRecord) : undefined;
+}
+
+export const builderStage: Stage = {
+  id: 'builder',
+  title: 'prepare the builder container image',
+  needsEngine: true,
+  inputs: (state) => {
+    const given = state.context.loaded.config.build.image;
+    const base = state.debootstrapMirror ? debootstrapBaseTag() : DEFAULT_BASE;
+    return { engine: state.engine?.name, given: given ?? null, containerfile: given ? null : renderContainerfile(base, !state.debootstrapMirror) };
+  },
+  outputsPresent: (state) => {
+    const record = existsSync(builderFile(state)) ? readBuilderRecord(state.context.workDir) : undefined;
+    if (record) state.builder = record;
+    return record !== undefined;
+  },
+  async run(state, task) {
+    mkdirSync(join(state.context.workDir, state.context.plan.dirs.logs), { recursive: true });
+    state.builder = await prepareBuilder({
+      engine: state.engine!,
+      workDir: state.context.workDir,
+      givenImage: state.context.loaded.config.build.image,
+      debootstrapMirror: state.debootstrapMirror,
+      log: { signal: state.signal, logFile: join(state.context.workDir, state.context.plan.dirs.logs, 'builder.log') },
+      progress: (text) => (task.output = text),
+    });
+    task.output = `${state.builder.image} (${state.builder.id.slice(0, 19)})`;
+  },
+};
