@@ -8,6 +8,7 @@ import { installSignalHandlers, runCleanups, runSignal } from './signals.js';
 import { planCommand } from './commands/plan.js';
 import { schemaCommand } from './commands/schema.js';
 import { doctorCommand } from './commands/doctor.js';
+import { smokeCommand } from './commands/smoke.js';
 import { convertCommand } from './commands/convert.js';
 import { manifestCommand, manifestSchemaCommand, manifestVerifyCommand } from './commands/manifest.js';
 import { publishCommand } from './commands/publish.js';
@@ -78,6 +79,23 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .option('--bundle', 'also write <name>-<version>.tar of the version')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => out(await publishCommand(opts)));
+
+  withCommon(cli.command('smoke').description('boot the image once on a throwaway overlay under QEMU and judge it from the serial console and probes'))
+    .option('--from <dir>', 'convert output directory whose convert.json names the qcow2 and kernel (default: <work-dir>/out/<name>-<version>)')
+    .option('--disk <qcow2>', 'qcow2 base image to boot (never written: QEMU boots an overlay)')
+    .option('--kernel <file>', 'kernel Image for direct kernel boot')
+    .option('--initrd <file>', 'initramfs, if the kernel needs one')
+    .option('--append <args>', 'extra kernel arguments after "root=/dev/vda rw console=ttyAMA0"')
+    .addOption(new Option('--accel <accel>', 'accelerator (default: smoke.accel)').choices(['auto', 'kvm', 'tcg']))
+    .option('--timeout <seconds>', 'cap on the whole boot and probes (stage timeouts come from smoke.timeouts)')
+    .option('--memory <MiB>', 'guest memory (default: smoke.memoryMiB)')
+    .option('--cpus <n>', 'guest CPUs (default: smoke.cpus)')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .option('--console-log <file>', 'serial console log (default: next to the image, or <work-dir>/logs)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      await smokeCommand(opts, out);
+    });
 
   return { cli, setExit: (c) => (exitCode = c), exit: () => exitCode };
 }

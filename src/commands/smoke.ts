@@ -1,0 +1,125 @@
+import { existsSync, mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { SmokeFailure, UserError } from '../errors.js';
+import { chooseAccel, readHostFacts, type Accel } from '../host/accel.js';
+import { CONVERT_RESULT_FILE, readConvertResult } from '../image/convert-result.js';
+import { runSignal } from '../signals.js';
+import { CORE_REQUIRED_UNITS } from '../smoke/console-patterns.js';
+import { runSmoke } from '../smoke/run-smoke.js';
+import type { SmokeResult } from '../smoke/types.js';
+import type { Config } from '../config/schema.js';
+import { openContext, type CommonOptions } from './context.js';
+import { runTasks } from './listr-renderer.js';
+
+export interface SmokeOptions extends CommonOptions {
+  from?: string;
+  disk?: string;
+  kernel?: string;
+  initrd?: string;
+  append?: string;
+  accel?: 'auto' | Accel;
+  timeout?: string;
+  junit?: string;
+  json?: boolean;
+  consoleLog?: string;
+  memory?: string;
+  cpus?: string;
+}
+
+/**
+ * `vvehicle smoke`: boots the image once and prints the verdict (or the SmokeResult as JSON).
+ * A failed boot throws SmokeFailure (exit 3) after the result has been printed.
+ */
+export async function smokeCommand(options: SmokeOptions, out: (text: string) => void): Promise<SmokeResult> {
+  const { loaded, workDir, cwd } = openContext(options);
+  const config = loaded.config;
+  const { disk, kernel, dir } = bootFiles(options, config, workDir, cwd);
+  const accel = chooseAccel(options.accel ?? config.smoke.accel, readHostFacts());
+  const consoleLog = resolve(cwd, options.consoleLog ?? join(dir ?? join(workDir, 'logs'), `smoke-${stamp()}.console.log`));
+  mkdirSync(resolve(consoleLog, '..'), { recursive: true });
+
+  const ctx: { result?: SmokeResult } = {};
+  await runTasks(
+    [
+      {
+        title: `smoke boot (${accel.accel}: ${accel.reason})`,
+        task: async (_ctx, task) => {
+          ctx.result = await runSmoke({
+            disk,
+            kernel,
+            initrd: options.initrd && resolve(cwd, options.initrd),
+            append: options.append,
+            accel,
+            memoryMiB: positiveInt(options.memory, '--memory') ?? config.smoke.memoryMiB,
+            cpus: positiveInt(options.cpus, '--cpus') ?? config.smoke.cpus,
+            timeouts: config.smoke.timeouts,
+            tcgFactor: config.smoke.tcgFactor,
+            overallTimeoutSec: positiveInt(options.timeout, '--timeout'),
+            allowDegraded: config.smoke.allowDegraded,
+            probes: config.smoke.probes,
+            nodeExporterPort: config.components.nodeExporter.port,
+            requiredUnits: requiredUnits(config),
+            consoleLog,
+            junit: options.junit && resolve(cwd, options.junit),
+            signal: runSignal,
+            onProgress: (message) => (task.output = message),
+          });
+          task.title = `smoke boot: ${ctx.result.verdict} in ${(ctx.result.durationMs / 1000).toFixed(1)}s (${accel.accel})`;
+        },
+        rendererOptions: { persistentOutput: true },
+      },
+    ],
+    ctx,
+  );
+  const result = ctx.result!;
+  out(options.json ? JSON.stringify(result, null, 2) : summary(result));
+  if (result.failure) throw new SmokeFailure(result.failure.stage, result.failure.message);
+  return result;
+}
+
+/** --disk/--kernel win; otherwise --from DIR (or the work dir's out/<name>-<version>) with a convert.json. */
+function bootFiles(options: SmokeOptions, config: Config, workDir: string, cwd: string): { disk: string; kernel: string; dir?: string } {
+  if (options.disk && options.kernel && !options.from) return { disk: resolve(cwd, options.disk), kernel: resolve(cwd, options.kernel) };
+  const dir = options.from ? resolve(cwd, options.from) : join(workDir, 'out', `${config.name}-${config.version}`);
+  if (!options.from && !existsSync(join(dir, CONVERT_RESULT_FILE))) {
+    throw new UserError('no image to boot: pass --disk and --kernel, or --from a convert output directory', `looked for ${join(dir, CONVERT_RESULT_FILE)}`);
+  }
+  const converted = readConvertResult(dir);
+  return {
+    disk: options.disk ? resolve(cwd, options.disk) : converted.qcow2Path,
+    kernel: options.kernel ? resolve(cwd, options.kernel) : converted.kernelPath,
+    dir,
+  };
+}
+
+/** Units whose failure on the console ends the boot at once: core targets plus the enabled payloads. */
+export function requiredUnits(config: Config): string[] {
+  const c = config.components;
+  return [
+    ...CORE_REQUIRED_UNITS,
+    ...(c.nodeExporter.enabled ? ['node_exporter.socket', 'node_exporter.service'] : []),
+    ...(c.otelcolContrib.enabled ? ['otelcol-contrib.service'] : []),
+    ...(c.ueransim.enabled ? ['nr-ue.service'] : []),
+  ];
+}
+
+function positiveInt(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[1-9][0-9]*$/.test(value)) throw new UserError(`${flag} must be a positive whole number, got "${value}"`);
+  return Number(value);
+}
+
+function stamp(): string {
+  return new Date().toISOString().replace(/[-:]/g, '').replace(/\..*$/, '');
+}
+
+function summary(r: SmokeResult): string {
+  const lines = [
+    `smoke ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)}s — ${r.accel} (${r.accelReason}), -M ${r.machine} -cpu ${r.cpu}`,
+    ...r.stages.map((s) => `  ${s.status.padEnd(7)} ${s.title}${s.status === 'pass' ? ` (${(s.durationMs / 1000).toFixed(1)}s)` : ''}${s.message ? `: ${s.message}` : ''}`),
+    ...r.probes.map((p) => `  ${p.status.padEnd(7)} probe ${p.id}: ${p.detail}`),
+    `  console log: ${r.consoleLog}`,
+    ...(r.junit ? [`  junit: ${r.junit}`] : []),
+  ];
+  return lines.join('\n');
+}
