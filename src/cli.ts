@@ -9,9 +9,6 @@ import { planCommand } from './commands/plan.js';
 import { schemaCommand } from './commands/schema.js';
 import { doctorCommand } from './commands/doctor.js';
 import { smokeCommand } from './commands/smoke.js';
-import { convertCommand } from './commands/convert.js';
-import { manifestCommand, manifestSchemaCommand, manifestVerifyCommand } from './commands/manifest.js';
-import { publishCommand } from './commands/publish.js';
 
 /** Commander wiring only. Every error becomes an exit code here and nowhere else. */
 function withCommon(cmd: Command): Command {
@@ -47,13 +44,13 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
       if (!ok) exitCode = 2;
     });
 
-  // image pipeline: convert, manifest, publish (issue 5)
+  // image pipeline: convert, manifest, publish (issue 5); loaded on use so `plan` stays fast
   withCommon(cli.command('convert').description('convert the deployed ext4 rootfs to a qcow2 backing file, with kernel and metadata'))
     .option('--deploy-dir <dir>', 'bitbake deploy dir (default: <work-dir>/build/<profile>/tmp/deploy/images/<machine>)')
     .option('--image <name>', 'image recipe whose artifacts to take (default: image.target)')
     .option('--out <dir>', 'output directory, replaced atomically (default: <work-dir>/out/<name>-<version>)')
     .option('--json', 'print convert.json (plus its dir) as JSON')
-    .action(async (opts) => out(await convertCommand(opts)));
+    .action(async (opts) => out(await (await import('./commands/convert.js')).convertCommand(opts)));
 
   const manifest = withCommon(cli.command('manifest').description('write the schema-validated manifest.json into a convert output directory'))
     .option('--from <dir>', 'convert output directory (default: <work-dir>/out/<name>-<version>)')
@@ -61,16 +58,16 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .option('--build-id <id>', 'build id to record (default: bitbake DATETIME and the disk sha256 prefix)')
     .option('--builder-image-id <id>', 'container image id bitbake ran in')
     .option('--json', 'print the manifest')
-    .action(async (opts) => out(await manifestCommand(opts)));
+    .action(async (opts) => out(await (await import('./commands/manifest.js')).manifestCommand(opts)));
   manifest
     .command('verify <file>')
     .description('re-hash every artifact a manifest names; exit 2 naming any that changed')
     .option('--json', 'print the result as JSON')
-    .action(async (file: string, opts) => out(await manifestVerifyCommand(file, opts)));
+    .action(async (file: string, opts) => out(await (await import('./commands/manifest.js')).manifestVerifyCommand(file, opts)));
   manifest
     .command('schema')
     .description('print the JSON Schema of manifest.json')
-    .action(() => out(manifestSchemaCommand()));
+    .action(async () => out((await import('./commands/manifest.js')).manifestSchemaCommand()));
 
   withCommon(cli.command('publish').description('publish an image version immutably: DIR/<name>/<version>/ and a channel pointer'))
     .option('--from <dir>', 'directory holding manifest.json (default: <work-dir>/out/<name>-<version>)')
@@ -78,7 +75,7 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .option('--channel <name>', 'channel to point at this version (default: publish.channel)')
     .option('--bundle', 'also write <name>-<version>.tar of the version')
     .option('--json', 'print the result as JSON')
-    .action(async (opts) => out(await publishCommand(opts)));
+    .action(async (opts) => out(await (await import('./commands/publish.js')).publishCommand(opts)));
 
   withCommon(cli.command('smoke').description('boot the image once on a throwaway overlay under QEMU and judge it from the serial console and probes'))
     .option('--from <dir>', 'convert output directory whose convert.json names the qcow2 and kernel (default: <work-dir>/out/<name>-<version>)')
