@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync } from 'node:fs';
+import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SmokeFailure, UserError } from '../errors.js';
 import { chooseAccel, readHostFacts, type Accel } from '../host/accel.js';
@@ -36,7 +36,6 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
   const { disk, kernel, dir } = bootFiles(options, config, workDir, cwd);
   const accel = chooseAccel(options.accel ?? config.smoke.accel, readHostFacts());
   const consoleLog = resolve(cwd, options.consoleLog ?? join(dir ?? join(workDir, 'logs'), `smoke-${stamp()}.console.log`));
-  mkdirSync(resolve(consoleLog, '..'), { recursive: true });
 
   const ctx: { result?: SmokeResult } = {};
   await runTasks(

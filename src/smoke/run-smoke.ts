@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, openSync, readSync, closeSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -74,6 +74,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       { hostPort: metricsPort!, guestPort: inputs.nodeExporterPort },
       { hostPort: otelPort!, guestPort: OTELCOL_HEALTH_PORT },
     ];
+    mkdirSync(dirname(consoleLog), { recursive: true });
     log = createWriteStream(consoleLog);
     const startedAt = new Date();
     const t0 = performance.now();

@@ -1,0 +1,64 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { busyboxImage, qemuChildrenOf, type BootableImage } from '../helpers/fixtures/index.js';
+import { runCli } from '../helpers/cli.js';
+import { tempDir } from '../helpers/tmp.js';
+import type { SmokeResult } from '../../src/smoke/types.js';
+
+/** Fixture 1: Debian's arm64 kernel + a busybox rootfs under TCG, verdict in seconds. */
+const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
+const smokeTempDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('vvehicle-smoke-')).length;
+
+/** A project file whose stage budgets are short, so a hang is decided in seconds (tcgFactor 1). */
+function shortTimeoutsConfig(dir: string, healthSec: number): string {
+  const file = join(dir, 'vvehicle.yml');
+  writeFileSync(file, `extends: gateway-qemuarm64\nsmoke:\n  tcgFactor: 1\n  timeouts:\n    kernelSec: 60\n    initSec: 60\n    healthSec: ${healthSec}\n`);
+  return file;
+}
+
+async function smoke(image: BootableImage, dir: string, extra: string[] = []) {
+  const junit = join(dir, 'smoke.xml');
+  const consoleLog = join(dir, 'console.log');
+  const r = await runCli(['smoke', '-w', join(dir, 'work'), '--disk', image.qcow2, '--kernel', image.kernel, '--initrd', image.initrd,
+    '--accel', 'tcg', '--memory', '512', '--json', '--junit', junit, '--console-log', consoleLog, ...extra]);
+  const result = JSON.parse(r.stdout) as SmokeResult;
+  return { ...r, result, junit, consoleLog };
+}
+
+describe('vvehicle smoke on the busybox fixture', () => {
+  let healthy: BootableImage;
+  beforeAll(async () => {
+    healthy = await busyboxImage('healthy');
+  }, 600_000);
+
+  it('passes: kernel, init, health line and login prompt; probes skipped without their units; base unchanged', async () => {
+    const dir = tempDir();
+    const before = sha256(healthy.qcow2);
+    const tempsBefore = smokeTempDirs();
+    const { code, result, junit, consoleLog, stderr } = await smoke(healthy, dir);
+    expect(stderr).toBe('');
+    expect(code).toBe(0);
+    expect(result.verdict).toBe('pass');
+    expect(result.accel).toBe('tcg');
+    expect(result.cpu).toBe('cortex-a57');
+    expect(result.stages.map((s) => [s.id, s.status])).toEqual([['kernel', 'pass'], ['init', 'pass'], ['health', 'pass'], ['login', 'pass']]);
+    expect(result.health?.ipv4).toBe('10.0.2.15');
+    expect(result.health?.units).toEqual({});
+    expect(result.probes.map((p) => [p.id, p.status])).toEqual([['node-exporter-metrics', 'skipped'], ['otelcol-health', 'skipped']]);
+    expect(result.probes[0]!.detail).toMatch(/lists no .*node_exporter/);
+    expect(result.cmdline).toBe('root=/dev/vda rw console=ttyAMA0');
+    const log = readFileSync(consoleLog, 'utf8');
+    expect(log).toContain('Booting Linux on physical CPU');
+    expect(log).toMatch(/VVEHICLE-HEALTH \{/);
+    expect(log).toMatch(/login: ?$/m);
+    const xml = readFileSync(junit, 'utf8');
+    expect(xml.match(/<testcase /g)).toHaveLength(6);
+    expect(xml).toContain('tests="6" failures="0" errors="0" skipped="2"');
+    expect(sha256(healthy.qcow2)).toBe(before);
+    expect(qemuChildrenOf(process.pid)).toEqual([]);
+    expect(smokeTempDirs()).toBe(tempsBefore);
+  }, 180_000);
+});
