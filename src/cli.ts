@@ -8,7 +8,14 @@ import { installSignalHandlers, runCleanups, runSignal } from './signals.js';
 import { planCommand } from './commands/plan.js';
 import { schemaCommand } from './commands/schema.js';
 import { doctorCommand } from './commands/doctor.js';
+import { sourcesCommand } from './commands/sources.js';
+import { lockCommand } from './commands/lock.js';
+import { configureCommand } from './commands/configure.js';
+import { builderCommand } from './commands/builder.js';
+import { checkCommand } from './commands/check.js';
+import { buildCommand } from './commands/build.js';
 import { smokeCommand } from './commands/smoke.js';
+import { layerCommand } from './commands/layer.js';
 
 /** Commander wiring only. Every error becomes an exit code here and nowhere else. */
 function withCommon(cmd: Command): Command {
@@ -44,6 +51,62 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
       if (!ok) exitCode = 2;
     });
 
+  withCommon(cli.command('layer').description('render the Yocto layer meta-vvehicle from the configuration'))
+    .option('-o, --out <dir>', 'output directory (default: <work-dir>/layers/meta-vvehicle)')
+    .action(async (opts) => out(await layerCommand(opts)));
+
+  withCommon(cli.command('smoke').description('boot the image once on a throwaway overlay under QEMU and judge it from the serial console and probes'))
+    .option('--from <dir>', 'convert output directory whose convert.json names the qcow2 and kernel (default: <work-dir>/out/<name>-<version>)')
+    .option('--disk <qcow2>', 'qcow2 base image to boot (never written: QEMU boots an overlay)')
+    .option('--kernel <file>', 'kernel Image for direct kernel boot')
+    .option('--initrd <file>', 'initramfs, if the kernel needs one')
+    .option('--append <args>', 'extra kernel arguments after "root=/dev/vda rw console=ttyAMA0"')
+    .addOption(new Option('--accel <accel>', 'accelerator (default: smoke.accel)').choices(['auto', 'kvm', 'tcg']))
+    .option('--timeout <seconds>', 'cap on the whole boot and probes (stage timeouts come from smoke.timeouts)')
+    .option('--memory <MiB>', 'guest memory (default: smoke.memoryMiB)')
+    .option('--cpus <n>', 'guest CPUs (default: smoke.cpus)')
+    .option('--junit <file>', 'write a JUnit XML report')
+    .option('--console-log <file>', 'serial console log (default: next to the image, or <work-dir>/logs)')
+    .option('--json', 'print the result as JSON')
+    .action(async (opts) => {
+      await smokeCommand(opts, out);
+    });
+
+  // build: sources, lock, configure, builder, check, build (issue 4)
+  const withSources = (cmd: Command) =>
+    cmd
+      .option('--rewrite <from=to>', 'fetch a repository URL starting with FROM from TO instead (premirror style), repeatable', collect)
+      .option('--reference-dir <dir>', 'reference clones named after each URL (created, then refreshed with a fetch)')
+      .option('--force', 'discard local changes in a checkout that has to move');
+  const withEngine = (cmd: Command) =>
+    cmd
+      .addOption(new Option('--engine <engine>', 'container engine (default: build.engine)').choices(['auto', 'docker', 'podman']))
+      .option('--engine-arg <arg>', 'global engine option, repeatable (e.g. --engine-arg=--runtime --engine-arg=runc)', collect)
+      .option('--debootstrap-mirror <url>', 'make the builder base image from this Debian mirror (no registry needed; needs root)')
+      .option('--min-free-gib <GiB>', 'refuse to start with less free space than this in the work dir');
+
+  withSources(withCommon(cli.command('sources').description('check out every layer repository at its pinned commit')))
+    .action(async (opts) => out(await sourcesCommand(opts)));
+
+  withCommon(cli.command('lock').description('resolve branch-pinned repositories to commits in vvehicle.lock.yml'))
+    .option('--rewrite <from=to>', 'fetch a repository URL starting with FROM from TO instead, repeatable', collect)
+    .action(async (opts) => out(await lockCommand(opts)));
+
+  withCommon(cli.command('configure').description('write the bitbake build directory (bblayers.conf, vvehicle.conf; local.conf once)'))
+    .action((opts) => out(configureCommand(opts)));
+
+  withEngine(withCommon(cli.command('builder').description('build (or take build.image) the builder container image and record its id')))
+    .action(async (opts) => out(await builderCommand(opts, (text) => process.stderr.write(`${text}\n`))));
+
+  withEngine(withSources(withCommon(cli.command('check').description('fast gate: parse the layers and resolve the image task graph in the container, offline'))))
+    .action(async (opts) => out(await checkCommand(opts)));
+
+  withEngine(withSources(withCommon(cli.command('build').description('run the pipeline by stage id; unchanged stages are skipped'))))
+    .option('--only <ids>', 'run only these stages (comma-separated or repeated)', collect)
+    .option('--skip <ids>', 'skip these stages (comma-separated or repeated)', collect)
+    .option('--until <id>', 'stop after this stage')
+    .action(async (opts) => out(await buildCommand(opts)));
+
   // image pipeline: convert, manifest, publish (issue 5); loaded on use so `plan` stays fast
   withCommon(cli.command('convert').description('convert the deployed ext4 rootfs to a qcow2 backing file, with kernel and metadata'))
     .option('--deploy-dir <dir>', 'bitbake deploy dir (default: <work-dir>/build/<profile>/tmp/deploy/images/<machine>)')
@@ -76,23 +139,6 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .option('--bundle', 'also write <name>-<version>.tar of the version')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => out(await (await import('./commands/publish.js')).publishCommand(opts)));
-
-  withCommon(cli.command('smoke').description('boot the image once on a throwaway overlay under QEMU and judge it from the serial console and probes'))
-    .option('--from <dir>', 'convert output directory whose convert.json names the qcow2 and kernel (default: <work-dir>/out/<name>-<version>)')
-    .option('--disk <qcow2>', 'qcow2 base image to boot (never written: QEMU boots an overlay)')
-    .option('--kernel <file>', 'kernel Image for direct kernel boot')
-    .option('--initrd <file>', 'initramfs, if the kernel needs one')
-    .option('--append <args>', 'extra kernel arguments after "root=/dev/vda rw console=ttyAMA0"')
-    .addOption(new Option('--accel <accel>', 'accelerator (default: smoke.accel)').choices(['auto', 'kvm', 'tcg']))
-    .option('--timeout <seconds>', 'cap on the whole boot and probes (stage timeouts come from smoke.timeouts)')
-    .option('--memory <MiB>', 'guest memory (default: smoke.memoryMiB)')
-    .option('--cpus <n>', 'guest CPUs (default: smoke.cpus)')
-    .option('--junit <file>', 'write a JUnit XML report')
-    .option('--console-log <file>', 'serial console log (default: next to the image, or <work-dir>/logs)')
-    .option('--json', 'print the result as JSON')
-    .action(async (opts) => {
-      await smokeCommand(opts, out);
-    });
 
   return { cli, setExit: (c) => (exitCode = c), exit: () => exitCode };
 }

@@ -1,0 +1,162 @@
+import semver from 'semver';
+import { UserError } from '../errors.js';
+import type { Config } from '../config/schema.js';
+import type { BuildPlan } from '../plan/types.js';
+import { checksumComment, VERIFIED_NODE_EXPORTER, VERIFIED_OTELCOL_CONTRIB } from './checksums.js';
+
+/** Everything the layer templates read. Built from config and plan only; every key always present. */
+export interface LayerView {
+  name: string;
+  version: string;
+  buildId: string;
+  layerSeries: string;
+  image: { target: string; base: string; baseRecipe: string; extraPackages: string };
+  network: { match: string; keepConfiguration: string };
+  ueransim: {
+    enabled: boolean;
+    version: string;
+    srcrev: string;
+    srcUri: string;
+    license: string;
+    licenseMd5: string;
+    ue: {
+      supi: string;
+      mcc: string;
+      mnc: string;
+      key: string;
+      op: string;
+      opType: string;
+      amf: string;
+      imei: string | null;
+      gnbSearchList: string[];
+      sessions: { type: string; apn: string; sst: number; sd: string | null }[];
+      slices: { sst: number; sd: string | null }[];
+    };
+  };
+  otelcol: { enabled: boolean; version: string; sha256: string; checksumSources: string[]; exporterEndpoint: string; insecure: boolean };
+  nodeExporter: { enabled: boolean; version: string; sha256: string; checksumSources: string[]; port: number };
+  ebpf: { enabled: boolean; bpftool: boolean; clangTools: string; btf: boolean };
+  health: { units: string; after: string; waitSec: number };
+  packagegroup: { packages: string[] };
+}
+
+/** Base images vvehicle-image can extend, and the recipe file (found through BBPATH) to require. */
+const BASE_IMAGE_RECIPES: Record<string, string> = {
+  'agl-image-minimal': 'recipes-platform/images/agl-image-minimal.bb',
+  'agl-image-boot': 'recipes-platform/images/agl-image-boot.bb',
+};
+
+/**
+ * UERANSIM's licence changed with 3.2.8 (GPL-3.0-only before, AGPL-3.0-only from then on); the md5 is
+ * that of the LICENSE file in the repository at those versions.
+ */
+function ueransimLicense(version: string): { license: string; licenseMd5: string } {
+  return semver.gte(version, '3.2.8')
+    ? { license: 'AGPL-3.0-only', licenseMd5: '4ae09d45eac4aa08d013b5f2e01c67f6' }
+    : { license: 'GPL-3.0-only', licenseMd5: '1ebbd3e34237af26da5dc08a4e440464' };
+}
+
+/** A git URL as BitBake's git fetcher wants it: git://host/path;protocol=…;branch=… */
+export function bitbakeGitUri(url: string, branch: string): string {
+  const scp = /^([\w.-]+@[\w.-]+):(.+)$/.exec(url);
+  if (scp) return `git://${scp[1]}/${scp[2]};protocol=ssh;branch=${branch}`;
+  const match = /^(https?|git|ssh|file):\/\/(.+)$/.exec(url);
+  if (!match) throw new UserError(`components.ueransim.repo: ${url} is not a git URL BitBake can fetch`);
+  return `git://${match[2]};protocol=${match[1]};branch=${branch}`;
+}
+
+export function buildLayerView(config: Config, plan: BuildPlan): LayerView {
+  const c = config.components;
+  const baseRecipe = BASE_IMAGE_RECIPES[config.image.base];
+  if (!baseRecipe) {
+    throw new UserError(
+      `image.base: meta-vvehicle does not know how to extend "${config.image.base}"`,
+      `use one of: ${Object.keys(BASE_IMAGE_RECIPES).join(', ')}`,
+    );
+  }
+  const digest = /^sha256:([0-9a-f]{12})/.exec(plan.configDigest);
+  if (!digest) throw new UserError(`the plan's configDigest ${plan.configDigest} is not a sha256 digest`);
+
+  const ue = c.ueransim.ue;
+  const slices = new Map<string, { sst: number; sd: string | null }>();
+  for (const s of ue.sessions) slices.set(`${s.sst}/${s.sd ?? ''}`, { sst: s.sst, sd: s.sd ?? null });
+
+  const clangTools = c.ebpf.enabled ? c.ebpf.tools.filter((t) => t === 'bcc' || t === 'bpftrace') : [];
+  const bpftool = c.ebpf.enabled && c.ebpf.tools.includes('bpftool');
+
+  const units = [
+    ...(c.nodeExporter.enabled ? ['node_exporter.socket'] : []),
+    ...(c.otelcolContrib.enabled ? ['otelcol-contrib.service'] : []),
+    ...(c.ueransim.enabled ? ['nr-ue.service'] : []),
+  ];
+  const packages = [
+    'vvehicle-network',
+    'vvehicle-health',
+    ...(c.ueransim.enabled ? ['ueransim'] : []),
+    ...(c.otelcolContrib.enabled ? ['otelcol-contrib'] : []),
+    ...(c.nodeExporter.enabled ? ['node-exporter'] : []),
+    ...(bpftool ? ['bpftool'] : []),
+  ];
+
+  return {
+    name: config.name,
+    version: config.version,
+    buildId: digest[1]!,
+    layerSeries: config.agl.yoctoSeries,
+    image: {
+      target: config.image.target,
+      base: config.image.base,
+      baseRecipe,
+      extraPackages: config.image.extraPackages.map((p) => ` ${p}`).join(''),
+    },
+    network: { match: config.components.network.match.join(' '), keepConfiguration: config.components.network.keepConfiguration },
+    ueransim: {
+      enabled: c.ueransim.enabled,
+      version: c.ueransim.version,
+      srcrev: c.ueransim.srcrev,
+      srcUri: bitbakeGitUri(c.ueransim.repo, 'master'),
+      ...ueransimLicense(c.ueransim.version),
+      ue: {
+        supi: ue.supi,
+        mcc: ue.mcc,
+        mnc: ue.mnc,
+        key: ue.key,
+        op: ue.op,
+        opType: ue.opType,
+        amf: ue.amf,
+        imei: ue.imei ?? null,
+        gnbSearchList: ue.gnbSearchList,
+        sessions: ue.sessions.map((s) => ({ type: s.type, apn: s.apn, sst: s.sst, sd: s.sd ?? null })),
+        slices: [...slices.values()],
+      },
+    },
+    otelcol: {
+      enabled: c.otelcolContrib.enabled,
+      version: c.otelcolContrib.version,
+      sha256: c.otelcolContrib.sha256,
+      checksumSources: checksumComment(
+        `otelcol-contrib_${c.otelcolContrib.version}_linux_arm64.tar.gz`,
+        c.otelcolContrib.version,
+        c.otelcolContrib.sha256,
+        VERIFIED_OTELCOL_CONTRIB,
+      ),
+      exporterEndpoint: c.otelcolContrib.exporterEndpoint,
+      insecure: c.otelcolContrib.insecure,
+    },
+    nodeExporter: {
+      enabled: c.nodeExporter.enabled,
+      version: c.nodeExporter.version,
+      sha256: c.nodeExporter.sha256,
+      checksumSources: checksumComment(`node_exporter-${c.nodeExporter.version}.linux-arm64.tar.gz`, c.nodeExporter.version, c.nodeExporter.sha256, VERIFIED_NODE_EXPORTER),
+      port: c.nodeExporter.port,
+    },
+    ebpf: { enabled: c.ebpf.enabled, bpftool, clangTools: clangTools.join(' '), btf: c.ebpf.enabled && c.ebpf.btf },
+    health: {
+      units: units.join(' '),
+      after: ['network.target', 'systemd-networkd.service', ...units].join(' '),
+      // the script's wait for the end of boot: the smoke test's own health timeout
+      waitSec: Math.ceil(config.smoke.timeouts.healthSec),
+    },
+    packagegroup: { packages },
+  };
+}
