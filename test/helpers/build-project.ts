@@ -1,0 +1,54 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Config } from '../../src/config/schema.js';
+import { containersNamed } from '../../src/tools/engine.js';
+import { makeFakeSources, writeProjectFile, type FakeSources } from './git-repos.js';
+import { stubBuilderImage, TEST_ENGINE } from './stub-builder.js';
+
+export const STUB_ENV = ['STUB_MARK', 'STUB_BITBAKE_LOG', 'STUB_DELAY', 'STUB_EXIT_CODE', 'STUB_GRAPH'];
+
+export interface BuildProject {
+  config: string;
+  fake: FakeSources;
+  image: string;
+  /** The flags every command that touches sources gets. */
+  rewriteArgs: string[];
+}
+
+/** A project whose sources are local git repos and whose builder image is the stub-bitbake image. */
+export async function makeBuildProject(root: string, edit: (c: Config) => void = () => {}): Promise<BuildProject> {
+  const image = await stubBuilderImage();
+  const fake = await makeFakeSources(join(root, 'upstream'));
+  const config = writeProjectFile(root, fake, (c) => {
+    c.build.engine = 'podman';
+    c.build.engineArgs = [...TEST_ENGINE.globalArgs];
+    c.build.image = image;
+    c.build.env = [...STUB_ENV];
+    edit(c);
+  });
+  return { config, fake, image, rewriteArgs: fake.rewriteFlags.flatMap((f) => ['--rewrite', f]) };
+}
+
+/** Container names vvehicle logged (`--name X`) in the bitbake logs of a work dir. */
+export function loggedContainerNames(work: string): string[] {
+  const logs = join(work, 'logs');
+  return readdirSync(logs)
+    .filter((f) => f.startsWith('bitbake-'))
+    .flatMap((f) => [...readFileSync(join(logs, f), 'utf8').matchAll(/ --name (vvehicle-\S+)/g)].map((m) => m[1]!));
+}
+
+export async function leftoverContainers(names: readonly string[]): Promise<string[]> {
+  const all = await containersNamed(TEST_ENGINE, 'vvehicle-');
+  return all.filter((n) => names.includes(n));
+}
+
+/** Runs `fn` with some environment variables set, restoring them after. */
+export async function withEnv<T>(vars: Record<string, string | undefined>, fn: () => Promise<T>): Promise<T> {
+  const saved = Object.fromEntries(Object.keys(vars).map((k) => [k, process.env[k]]));
+  for (const [k, v] of Object.entries(vars)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  try {
+    return await fn();
+  } finally {
+    for (const [k, v] of Object.entries(saved)) if (v === undefined) delete process.env[k]; else process.env[k] = v;
+  }
+}

@@ -1,0 +1,98 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runBitbake } from '../../src/build/bitbake-run.js';
+import { prepareMounts, type ContainerSetup } from '../../src/build/container.js';
+import { openContext } from '../../src/commands/context.js';
+import { runCli } from '../helpers/cli.js';
+import { leftoverContainers, loggedContainerNames, makeBuildProject, withEnv, type BuildProject } from '../helpers/build-project.js';
+import { TEST_ENGINE } from '../helpers/stub-builder.js';
+
+const asRoot = process.getuid?.() === 0;
+// invoked as root, bitbake runs as the image's builder user; otherwise as the invoking user
+const expectedUid = asRoot ? 1001 : process.getuid!();
+
+let project: BuildProject;
+let root: string;
+beforeAll(async () => {
+  // shared by the tests of this file (tempDir() would remove it after the first one)
+  root = mkdtempSync(join(tmpdir(), 'vvehicle-container-'));
+  project = await makeBuildProject(root);
+});
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+function topdir(work: string): string {
+  return join(work, 'build/project');
+}
+
+describe('bitbake in podman (stub bitbake replaying recorded real logs)', () => {
+  it('build: mounts, ownership of outputs, env pass-through, full log; a rerun skips unchanged stages', { timeout: 240_000 }, async () => {
+    const work = join(root, 'work-ok');
+    const r = await withEnv({ STUB_MARK: 'passed-through', STUB_BITBAKE_LOG: undefined }, () =>
+      runCli(['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1']),
+    );
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    const deploy = join(topdir(work), 'tmp/deploy/images/qemuarm64');
+    const rootfs = join(deploy, 'vvehicle-image-qemuarm64.rootfs.ext4');
+    expect(readFileSync(rootfs, 'utf8')).toBe('stub rootfs for vvehicle-image\n');
+    expect(statSync(rootfs).uid).toBe(expectedUid);
+    expect(statSync(join(deploy, 'Image')).gid).toBe(expectedUid);
+
+    const record = readFileSync(join(topdir(work), 'stub-record'), 'utf8');
+    expect(record).toContain('argv=bitbake vvehicle-image\n');
+    expect(record).toContain(`uid=${expectedUid} gid=${expectedUid} home=/home/builder\n`);
+    expect(record).toContain('STUB_MARK=passed-through\n');
+    expect(record).toContain('sources=ro\n');
+
+    const logs = readdirSync(join(work, 'logs')).filter((f) => /^bitbake-\d{8}T\d{6}Z\.log$/.test(f));
+    expect(logs).toHaveLength(1);
+    const log = readFileSync(join(work, 'logs', logs[0]!), 'utf8');
+    expect(log).toMatch(/^\$ podman --runtime runc run --rm --name vvehicle-project-[0-9a-f]{8} /);
+    expect(log).toContain('NOTE: Running task 5 of 5 (');
+    expect(log).toContain('NOTE: Tasks Summary: Attempted 5 tasks of which 0 didn\'t need to be rerun and all succeeded.');
+    const builder = JSON.parse(readFileSync(join(work, 'builder.json'), 'utf8')) as { image: string; id: string };
+    expect(builder.image).toBe(project.image);
+    expect(builder.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    for (const stage of ['layer', 'sources', 'builder', 'bitbake']) expect(existsSync(join(work, '.state', `${stage}.json`))).toBe(true);
+
+    const again = await runCli(['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1']);
+    expect(again.code).toBe(0);
+    expect(readFileSync(join(topdir(work), 'stub-record'), 'utf8')).toBe(record); // bitbake did not run again
+    expect(await leftoverContainers(loggedContainerNames(work))).toEqual([]);
+  });
+
+  it('failure: the failing task, the logfile bitbake names and its last lines; exit code forwarded; no container left', { timeout: 240_000 }, async () => {
+    const work = join(root, 'work-fail');
+    const args = ['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1'];
+    const r = await withEnv({ STUB_BITBAKE_LOG: 'bitbake-failure.log' }, () => runCli(args));
+    expect(r.code).toBe(1);
+    const logfile = join(topdir(work), 'tmp/work/aarch64-agl-linux/lab-broken/1.0/temp/log.do_compile.11958');
+    expect(r.stderr).toContain('error: bitbake failed with exit code 1: task lab-broken do_compile failed\n');
+    expect(r.stderr).toContain('failed task: /work/lab/throwaway-layer/recipes-lab/lab-broken/lab-broken_1.0.bb:do_compile\n');
+    expect(r.stderr).toContain(`Logfile of failure stored in: ${logfile}\n`);
+    expect(r.stderr).toContain('--- last lines ---\nDEBUG: Executing shell function do_compile\nWARNING: exit code 1 from a shell command.\nlab-broken: about to fail on purpose\n');
+    expect(existsSync(join(work, '.state/bitbake.json'))).toBe(false);
+
+    const four = await withEnv({ STUB_BITBAKE_LOG: 'bitbake-failure-licchksum.log', STUB_EXIT_CODE: '4' }, () => runCli(args));
+    expect(four.code).toBe(4);
+    expect(four.stderr).toContain('task lab-badlic do_populate_lic failed');
+    expect(await leftoverContainers(loggedContainerNames(work))).toEqual([]);
+  });
+
+  it('parses progress from the container\'s output as it streams', { timeout: 120_000 }, async () => {
+    const work = join(root, 'work-progress');
+    const context = openContext({ config: project.config, workDir: work });
+    const setup: ContainerSetup = { engine: TEST_ENGINE, image: project.image, plan: context.plan, workDir: work, kvm: false, passEnv: [] };
+    prepareMounts(setup);
+    const progress: string[] = [];
+    const logFile = join(root, 'progress.log');
+    const result = await runBitbake(setup, { kind: 'build', target: 'vvehicle-image' }, { network: 'none', logFile, onProgress: (t) => progress.push(t) });
+    expect(progress[0]).toBe('bitbake  1/5 tasks · base-files do_recipe_qa');
+    expect(progress[progress.length - 1]).toBe('bitbake  5/5 tasks · base-files do_populate_lic');
+    expect(result.summary).toMatchObject({ current: 5, total: 5, failed: [] });
+    expect(readFileSync(join(topdir(work), 'stub-record'), 'utf8')).toContain('net=lo\n');
+    rmSync(logFile);
+  });
+});

@@ -1,0 +1,50 @@
+import { describe, expect, it } from 'vitest';
+import { selectStages } from '../../src/build/select-stages.js';
+import { digestOf, readStageRecord, writeStageRecord } from '../../src/build/stage-state.js';
+import { UserError } from '../../src/errors.js';
+import { STAGE_IDS } from '../../src/plan/types.js';
+import { PIPELINE } from '../../src/stages/index.js';
+import { tempDir } from '../helpers/tmp.js';
+
+const ids = ['layer', 'sources', 'configure', 'builder', 'bitbake'] as const;
+
+describe('stage selection', () => {
+  it('keeps pipeline order whatever order the flags use', () => {
+    expect(selectStages(ids, { only: ['bitbake,layer'] })).toEqual(['layer', 'bitbake']);
+    expect(selectStages(ids, { skip: ['sources'], until: 'builder' })).toEqual(['layer', 'configure', 'builder']);
+    expect(selectStages(ids, {})).toEqual([...ids]);
+  });
+
+  it('refuses an unknown stage id with the list of valid ids', () => {
+    const attempt = () => selectStages(ids, { skip: ['compile'] });
+    expect(attempt).toThrow(UserError);
+    expect(attempt).toThrow('--skip compile: unknown stage id');
+    try {
+      attempt();
+    } catch (e) {
+      expect((e as UserError).hint).toBe('valid stage ids: layer, sources, configure, builder, bitbake');
+    }
+    expect(() => selectStages(ids, { until: 'nope' })).toThrow('--until nope: unknown stage id');
+    expect(() => selectStages(ids, { only: ['publish'] })).toThrow('--only publish: this stage is not available in this build');
+  });
+
+  it('registers the stages with the plan\'s ids, in the plan\'s order', () => {
+    const order = PIPELINE.map((s) => STAGE_IDS.indexOf(s.id));
+    expect(order).toEqual([...order].sort((a, b) => a - b));
+    expect(PIPELINE.map((s) => s.id).slice(0, 5)).toEqual([...ids]);
+  });
+});
+
+describe('stage records', () => {
+  it('digests canonical JSON: key order does not matter, values do', () => {
+    expect(digestOf({ a: 1, b: [1, 2] })).toBe(digestOf({ b: [1, 2], a: 1 }));
+    expect(digestOf({ a: 1 })).not.toBe(digestOf({ a: 2 }));
+  });
+
+  it('stores the digest under <work>/.state/<stage>.json', () => {
+    const work = tempDir();
+    expect(readStageRecord(work, 'layer')).toBeUndefined();
+    writeStageRecord(work, 'layer', 'sha256:abc', new Date('2026-01-01T00:00:00Z'));
+    expect(readStageRecord(work, 'layer')).toEqual({ stage: 'layer', inputsDigest: 'sha256:abc', completedAt: '2026-01-01T00:00:00.000Z' });
+  });
+});
