@@ -143,7 +143,11 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
   return { cli, setExit: (c) => (exitCode = c), exit: () => exitCode };
 }
 
-export async function main(argv: string[], out = (t: string) => process.stdout.write(`${t}\n`), err = (t: string) => process.stderr.write(`${t}\n`)): Promise<number> {
+type Print = (text: string) => void;
+const printOut: Print = (t) => void process.stdout.write(`${t}\n`);
+const printErr: Print = (t) => void process.stderr.write(`${t}\n`);
+
+export async function main(argv: string[], out: Print = printOut, err: Print = printErr): Promise<number> {
   const { cli, exit } = program(out);
   const debug = argv.includes('--debug');
   try {
