@@ -80,11 +80,11 @@ export async function publishImage(input: PublishInput): Promise<PublishResult> 
   try {
     input.report?.step(`copy ${manifest.artifacts.length + 1} files`);
     const files = [MANIFEST_FILE, ...manifest.artifacts.map((a) => a.path)];
+    // from here on, only the staged copy counts: what is hashed is what is published
     for (const file of files) await copyFile(join(from, file), join(staging, file), constants.COPYFILE_FICLONE);
 
-    // hash what will be published, not what it was copied from
     input.report?.step('verify the copies against the manifest');
-    await verifyManifest(join(staging, MANIFEST_FILE), { artifact: () => {}, bytes: () => {}, ...input.report }, input.signal);
+    const { manifest: staged } = await verifyManifest(join(staging, MANIFEST_FILE), { artifact: () => {}, bytes: () => {}, ...input.report }, input.signal);
 
     let bundle: string | undefined;
     if (input.bundle) {
@@ -93,7 +93,11 @@ export async function publishImage(input: PublishInput): Promise<PublishResult> 
       await tar.create({ file: join(staging, bundle), cwd: staging, portable: true, prefix: `${manifest.name}-${manifest.version}` }, files);
     }
     const listed = [...files, ...(bundle ? [bundle] : [])].sort();
-    const sums = await Promise.all(listed.map(async (path) => ({ path, sha256: await sha256File(join(staging, path), undefined, input.signal) })));
+    // the artifacts were just verified against the manifest: their sums are the manifest's; only the
+    // manifest itself and the bundle still need hashing (no second pass over a multi-GB disk)
+    const known = new Map(staged.artifacts.map((a) => [a.path, a.sha256]));
+    const sums: { path: string; sha256: string }[] = [];
+    for (const path of listed) sums.push({ path, sha256: known.get(path) ?? (await sha256File(join(staging, path), undefined, input.signal)) });
     writeFileAtomic(join(staging, SHA256SUMS), renderImageTemplate('publish/SHA256SUMS.hbs', { files: sums }));
 
     for (const file of [...listed, SHA256SUMS]) chmodSync(join(staging, file), 0o444);
@@ -109,7 +113,7 @@ export async function publishImage(input: PublishInput): Promise<PublishResult> 
       throw error;
     }
 
-    const { channelFile, previous } = pointChannel(nameDir, input.channel, manifest, sums, input.now?.() ?? new Date());
+    const { channelFile, previous } = pointChannel(nameDir, input.channel, staged, sums, input.now?.() ?? new Date());
     return {
       versionDir,
       files: [...listed, SHA256SUMS].sort(),
