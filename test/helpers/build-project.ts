@@ -5,7 +5,7 @@ import { containersNamed } from '../../src/tools/engine.js';
 import { makeFakeSources, writeProjectFile, type FakeSources } from './git-repos.js';
 import { stubBuilderImage, TEST_ENGINE } from './stub-builder.js';
 
-export const STUB_ENV = ['STUB_MARK', 'STUB_BITBAKE_LOG', 'STUB_DELAY', 'STUB_EXIT_CODE', 'STUB_GRAPH'];
+export const STUB_ENV = ['STUB_MARK', 'STUB_BITBAKE_LOG', 'STUB_DELAY', 'STUB_EXIT_CODE', 'STUB_GRAPH', 'STUB_PARSE_LOG'];
 
 export interface BuildProject {
   config: string;

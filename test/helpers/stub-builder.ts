@@ -1,4 +1,4 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { run } from '../../src/exec.js';
@@ -31,9 +31,10 @@ export async function stubBuilderImage(engine: Engine = TEST_ENGINE): Promise<st
   const tag = `localhost/vvehicle-test-stub-builder:${digest}`;
   if (await imageExists(engine, tag)) return tag;
 
+  // a fresh directory per call: test files running in parallel may build the same image at once
   const cache = join(homedir(), '.cache/vvehicle-test');
-  const root = join(cache, `stub-builder-${digest}`);
-  rmSync(root, { recursive: true, force: true });
+  mkdirSync(cache, { recursive: true });
+  const root = mkdtempSync(join(cache, `stub-builder-${digest}-`));
   for (const dir of ['bin', 'etc', 'tmp', 'home/builder', 'usr/local/bin', 'stub/logs', 'stub/graphs']) mkdirSync(join(root, dir), { recursive: true });
   copyFileSync('/bin/busybox', join(root, 'bin/busybox'));
   for (const applet of APPLETS) symlinkSync('busybox', join(root, 'bin', applet));

@@ -1,0 +1,64 @@
+import { existsSync, mkdirSync, symlinkSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/exec.js';
+import { runCli } from '../helpers/cli.js';
+import { withEnv } from '../helpers/build-project.js';
+import { ensureContainersConf } from '../helpers/stub-builder.js';
+import { listTree, tempDir } from '../helpers/tmp.js';
+
+/** Each bad input ends with exit 2, one message (and a hint), and nothing written. */
+async function refused(argv: string[], work: string): Promise<string> {
+  const r = await runCli(argv);
+  expect(r.stdout).toBe('');
+  expect(r.code).toBe(2);
+  expect(r.stderr.trimEnd().split('\n').filter((l) => l.startsWith('error: '))).toHaveLength(1);
+  expect(existsSync(work) ? listTree(work) : []).toEqual([]);
+  return r.stderr;
+}
+
+describe('build and check refuse bad input before writing anything', () => {
+  it('unknown stage id → the list of valid ids', async () => {
+    const work = join(tempDir(), 'work');
+    const stderr = await refused(['build', '-w', work, '--skip', 'compile'], work);
+    expect(stderr).toBe('error: --skip compile: unknown stage id\nhint: valid stage ids: layer, sources, configure, builder, bitbake\n');
+    expect(await refused(['build', '-w', work, '--until', 'deploy'], work)).toContain('error: --until deploy: unknown stage id');
+  });
+
+  it('engine missing from PATH', async () => {
+    const work = join(tempDir(), 'work');
+    const bin = tempDir();
+    symlinkSync('/usr/bin/git', join(bin, 'git'));
+    const stderr = await withEnv({ PATH: bin }, () => refused(['check', '-w', work, '--engine', 'podman'], work));
+    expect(stderr).toContain('error: container engine podman is not installed (not found on PATH)\nhint: install podman');
+  });
+
+  it('engine present but unable to run a container', async () => {
+    ensureContainersConf();
+    const work = join(tempDir(), 'work');
+    const stderr = await refused(['check', '-w', work, '--engine', 'podman', '--engine-arg=--runtime', '--engine-arg=/nonexistent/runtime'], work);
+    expect(stderr).toMatch(/^error: podman cannot run containers: .+\nhint: /);
+  });
+
+  it('read-only work directory', { timeout: 60_000 }, async () => {
+    const dir = tempDir();
+    mkdirSync(join(dir, 'ro'));
+    const ro = join(dir, 'ro');
+    await run('mount', ['--bind', ro, ro]);
+    try {
+      await run('mount', ['-o', 'remount,bind,ro', ro]);
+      const work = join(ro, 'work');
+      const stderr = await refused(['build', '-w', work, '--only', 'layer,configure'], work);
+      expect(stderr).toBe(`error: work directory ${work} is not writable (read-only file system)\nhint: pass -w DIR on a writable disk\n`);
+    } finally {
+      await run('umount', [ro]);
+    }
+  });
+
+  it('free disk space below the threshold', async () => {
+    const work = join(tempDir(), 'work');
+    const stderr = await refused(['build', '-w', work, '--only', 'layer', '--min-free-gib', '1000000'], work);
+    expect(stderr).toMatch(/^error: only [\d.]+ GiB free at \/.*; this needs at least 1000000 GiB\nhint: free space/);
+    expect(await refused(['build', '-w', work, '--min-free-gib', 'lots'], work)).toContain('error: --min-free-gib lots: expected a number of GiB');
+  });
+});
