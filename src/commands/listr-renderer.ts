@@ -14,6 +14,9 @@ export async function runTasks<Ctx extends object>(tasks: ListrTask<Ctx>[], ctx:
   const list = new Listr<Ctx, 'default', 'simple'>(tasks, {
     ctx,
     exitOnError: true,
+    // listr2's own SIGINT handler calls process.exit(127) at once: our handler (signals.ts) must run
+    // instead, so the cleanups stop QEMU and containers and the exit code is 130
+    registerSignalListeners: false,
     renderer: 'default',
     rendererOptions: { logger: new ListrLogger({ processOutput }), timer: PRESET_TIMER },
     fallbackRenderer: 'simple',

@@ -96,11 +96,13 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
 
     const lines = new ConsoleLines();
     let sawOutput = false;
-    let reported = 0;
+    const reported = new Set<string>();
     const report = () => {
-      const passed = expectations.stages().filter((s) => s.status === 'pass');
-      for (const s of passed.slice(reported)) inputs.onProgress?.(`${s.title} (${(s.durationMs / 1000).toFixed(1)}s)`);
-      reported = passed.length;
+      const passed = expectations.stages().filter((s) => s.status === 'pass' && !reported.has(s.id));
+      for (const s of passed.sort((a, b) => a.durationMs - b.durationMs)) {
+        reported.add(s.id);
+        inputs.onProgress?.(`${s.title} (${(s.durationMs / 1000).toFixed(1)}s)`);
+      }
     };
     let wake: () => void = () => {};
     const onConsole = (chunk: string) => {
