@@ -6,6 +6,7 @@
 export interface VerifiedChecksum {
   version: string;
   sha256: string;
+  /** Where the same sum was found; lines starting with two spaces continue the previous one. */
   sources: string[];
 }
 
@@ -14,9 +15,11 @@ export const VERIFIED_OTELCOL_CONTRIB: VerifiedChecksum[] = [
     version: '0.161.0',
     sha256: 'cd5de93213a0dbb90e4998b3b9e4e15ed691ec635cf7cf4147f95799fb16b676',
     sources: [
-      'a Raspberry Pi telemetry setup README (sha256sum -c list; checked there against the digest of the GitHub release asset)',
-      'an otelcol test helper of an independent project (tests/lib; checked there against the published .sha256 files)',
-      'an operations table of a third project listing the same arm64 and amd64 (778c689e...) sums',
+      'the Pi telemetry discovery runbook of a public homelab repository (2026-09-18): sha256sum -c list,',
+      '  checked there against the digest of the asset in the GitHub release metadata of v0.161.0',
+      'the otelcol test helper (tests/lib) of an unrelated project: linux-arm64 sum checked there against',
+      '  the published .sha256 files (its linux-amd64 sum: 778c689efa681ff6e4722ce9f66b9b7f57c3ba009ab2e2b43dc2e0315862c731)',
+      'an operations table of a third project listing the same arm64 and amd64 sums for 0.161.0',
     ],
   },
 ];
@@ -39,5 +42,5 @@ export function checksumComment(archive: string, version: string, sha256: string
   if (!match) {
     return [`sha256 of ${archive} as given in the vvehicle configuration (not one vvehicle has cross-checked).`];
   }
-  return [`Published sha256 of ${archive}, the same in independent public sources:`, ...match.sources.map((s) => `- ${s}`)];
+  return [`Published sha256 of ${archive}, the same in independent public sources:`, ...match.sources.map((s) => (s.startsWith('  ') ? `  ${s.trim()}` : `- ${s}`))];
 }
