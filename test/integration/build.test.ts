@@ -21,7 +21,7 @@ describe('build and check refuse bad input before writing anything', () => {
   it('unknown stage id → the list of valid ids', async () => {
     const work = join(tempDir(), 'work');
     const stderr = await refused(['build', '-w', work, '--skip', 'compile'], work);
-    expect(stderr).toBe('error: --skip compile: unknown stage id\nhint: valid stage ids: layer, sources, configure, builder, bitbake\n');
+    expect(stderr).toBe('error: --skip compile: unknown stage id\nhint: valid stage ids: layer, sources, configure, builder, bitbake, convert, smoke, manifest, publish\n');
     expect(await refused(['build', '-w', work, '--until', 'deploy'], work)).toContain('error: --until deploy: unknown stage id');
   });
 

@@ -27,7 +27,7 @@ describe('Ctrl-C during bitbake', () => {
     const project = await makeBuildProject(root);
     const work = join(root, 'work');
     installSignalHandlers();
-    const running = withEnv({ STUB_DELAY: '0.5' }, () => runCli(['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1']));
+    const running = withEnv({ STUB_DELAY: '0.5' }, () => runCli(['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1', '--until', 'bitbake']));
     const name = await until('the bitbake container', async () => {
       const logs = existsSync(join(work, 'logs')) ? readdirSync(join(work, 'logs')).filter((f) => f.startsWith('bitbake-')) : [];
       const names = logs.length ? loggedContainerNames(work) : [];

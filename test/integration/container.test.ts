@@ -30,7 +30,7 @@ describe('bitbake in podman (stub bitbake replaying recorded real logs)', () => 
   it('build: mounts, ownership of outputs, env pass-through, full log; a rerun skips unchanged stages', { timeout: 240_000 }, async () => {
     const work = join(root, 'work-ok');
     const r = await withEnv({ STUB_MARK: 'passed-through', STUB_BITBAKE_LOG: undefined }, () =>
-      runCli(['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1']),
+      runCli(['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1', '--until', 'bitbake']),
     );
     expect(r.stderr).toBe('');
     expect(r.code).toBe(0);
@@ -57,7 +57,7 @@ describe('bitbake in podman (stub bitbake replaying recorded real logs)', () => 
     expect(builder.id).toMatch(/^sha256:[0-9a-f]{64}$/);
     for (const stage of ['layer', 'sources', 'builder', 'bitbake']) expect(existsSync(join(work, '.state', `${stage}.json`))).toBe(true);
 
-    const again = await runCli(['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1']);
+    const again = await runCli(['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1', '--until', 'bitbake']);
     expect(again.code).toBe(0);
     expect(readFileSync(join(topdir(work), 'stub-record'), 'utf8')).toBe(record); // bitbake did not run again
     expect(await leftoverContainers(loggedContainerNames(work))).toEqual([]);
@@ -65,7 +65,7 @@ describe('bitbake in podman (stub bitbake replaying recorded real logs)', () => 
 
   it('failure: the failing task, the logfile bitbake names and its last lines; exit code forwarded; no container left', { timeout: 240_000 }, async () => {
     const work = join(root, 'work-fail');
-    const args = ['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1'];
+    const args = ['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1', '--until', 'bitbake'];
     const r = await withEnv({ STUB_BITBAKE_LOG: 'bitbake-failure.log' }, () => runCli(args));
     expect(r.code).toBe(1);
     const logfile = join(topdir(work), 'tmp/work/aarch64-agl-linux/lab-broken/1.0/temp/log.do_compile.11958');
