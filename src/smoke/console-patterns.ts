@@ -23,8 +23,9 @@ export const STAGES: readonly StageSpec[] = [
     patterns: [/Run \S*init as init process/, /systemd\[1\]:/, /Welcome to /],
   },
   { id: 'health', title: 'VVEHICLE-HEALTH line', group: 2, patterns: [new RegExp(`${HEALTH_MARKER} \\{`)] },
-  // getty prints "<host> login: " without a newline: this pattern is also tried on the unfinished line
-  { id: 'login', title: 'login prompt', group: 2, patterns: [/(^|\s)login: ?$/] },
+  // getty prints "<host> login: " without a newline: this pattern is also tried on the unfinished line,
+  // and other console output (the health line) may follow the prompt on the same line
+  { id: 'login', title: 'login prompt', group: 2, patterns: [/(^|\s)login:( |$)/] },
 ];
 
 /** Console text that means the boot has failed, whatever stage it is in. */

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { loadConfig } from '../../src/config/load.js';
+import { requiredUnits } from '../../src/commands/smoke.js';
+import { chooseAccel } from '../../src/host/accel.js';
+import { smokeJunitXml } from '../../src/smoke/junit.js';
+import type { SmokeResult } from '../../src/smoke/types.js';
+import { bootArgs, machineFor, type BootSpec } from '../../src/tools/qemu.js';
+
+const spec: BootSpec = {
+  accel: 'tcg',
+  memoryMiB: 2048,
+  cpus: 2,
+  kernel: '/img/Image',
+  disk: '/tmp/vvehicle-smoke-x/overlay.qcow2',
+  cmdline: 'root=/dev/vda rw console=ttyAMA0',
+  forwards: [{ hostPort: 40001, guestPort: 9100 }, { hostPort: 40002, guestPort: 13133 }],
+};
+
+describe('qemu-system-aarch64 argv', () => {
+  it('emulates a cortex-a57 under TCG, direct kernel boot, virtio disk and NIC with host forwards on 127.0.0.1', () => {
+    expect(bootArgs(spec)).toEqual([
+      '-M', 'virt', '-accel', 'tcg', '-cpu', 'cortex-a57', '-smp', '2', '-m', '2048',
+      '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
+      '-kernel', '/img/Image', '-append', 'root=/dev/vda rw console=ttyAMA0',
+      '-drive', 'if=none,id=disk0,file=/tmp/vvehicle-smoke-x/overlay.qcow2,format=qcow2', '-device', 'virtio-blk-pci,drive=disk0',
+      '-netdev', 'user,id=net0,hostfwd=tcp:127.0.0.1:40001-:9100,hostfwd=tcp:127.0.0.1:40002-:13133', '-device', 'virtio-net-pci,netdev=net0',
+    ]);
+  });
+
+  it('uses the host CPU and GICv3 under KVM, and passes an initrd when given', () => {
+    const args = bootArgs({ ...spec, accel: 'kvm', initrd: '/img/initrd' });
+    expect(args.slice(0, 6)).toEqual(['-M', 'virt,gic-version=3', '-accel', 'kvm', '-cpu', 'host']);
+    expect(args[args.indexOf('-initrd') + 1]).toBe('/img/initrd');
+    expect(bootArgs(spec)).not.toContain('-initrd');
+    expect(machineFor('kvm')).toEqual({ machine: 'virt,gic-version=3', cpu: 'host' });
+  });
+
+  it('falls back to TCG with the reason when KVM cannot run an aarch64 guest', () => {
+    expect(chooseAccel('auto', { arch: 'x64', kvmUsable: true })).toEqual({ accel: 'tcg', reason: 'host is x64, KVM cannot run aarch64 guests' });
+    expect(chooseAccel('auto', { arch: 'arm64', kvmUsable: true }).accel).toBe('kvm');
+  });
+});
+
+describe('required units', () => {
+  it('are the core targets, the health unit and the enabled payloads of the config', () => {
+    const { config } = loadConfig({ cwd: '/nonexistent' });
+    expect(requiredUnits(config)).toEqual([
+      'vvehicle-health.service', 'systemd-networkd.service', 'local-fs.target', 'sysinit.target', 'basic.target', 'multi-user.target',
+      'node_exporter.socket', 'node_exporter.service', 'otelcol-contrib.service', 'nr-ue.service',
+    ]);
+    const noUe = { ...config, components: { ...config.components, ueransim: { ...config.components.ueransim, enabled: false } } };
+    expect(requiredUnits(noUe)).not.toContain('nr-ue.service');
+  });
+});
+
+describe('JUnit report', () => {
+  it('has one testcase per expectation and probe, failures carrying the message', () => {
+    const result: SmokeResult = {
+      verdict: 'fail', accel: 'tcg', accelReason: 'requested', cpu: 'cortex-a57', machine: 'virt', memoryMiB: 512, cpus: 2,
+      kernel: '/k', disk: '/d.qcow2', cmdline: 'root=/dev/vda rw console=ttyAMA0', startedAt: '2026-11-28T10:00:00.000Z', durationMs: 9000,
+      stages: [
+        { id: 'kernel', title: 'kernel started', status: 'pass', durationMs: 3000 },
+        { id: 'init', title: 'init/systemd started', status: 'pass', durationMs: 6000 },
+        { id: 'health', title: 'VVEHICLE-HEALTH line', status: 'fail', durationMs: 9000, message: 'unhealthy: unit nr-ue.service is failed (want active)' },
+        { id: 'login', title: 'login prompt', status: 'skipped', durationMs: 0 },
+      ],
+      probes: [
+        { id: 'node-exporter-metrics', status: 'pass', durationMs: 1500, detail: 'GET /metrics on guest answered 200' },
+        { id: 'otelcol-health', status: 'skipped', durationMs: 0, detail: 'disabled by smoke.probes.otelcolHealth' },
+      ],
+      consoleLog: '/c.log',
+      failure: { stage: 'health', message: 'unhealthy: unit nr-ue.service is failed (want active)' },
+    };
+    const xml = smokeJunitXml(result);
+    expect(xml.match(/<testcase /g)).toHaveLength(6);
+    expect(xml).toContain('tests="6" failures="1" errors="0" skipped="2"');
+    expect(xml).toContain('<failure message="unhealthy: unit nr-ue.service is failed (want active)"');
+    expect(xml).toContain('classname="smoke.probe" name="node-exporter-metrics" time="1.5"');
+  });
+});
