@@ -1,0 +1,261 @@
+#!/usr/bin/env node
+// `npm run bench`: the design's performance budget, measured in one run and printed as times and ratios.
+//   plan / layer wall time (< 0.5 s) · convert vs raw qemu-img on the same input (≤ 1.05×)
+//   smoke verdict vs a bare QEMU boot to the login prompt of fixture 1 (≤ 1.1×) · 100 fleet overlays (≤ 2 s)
+// Uses the built CLI (dist/; built first when missing). Never part of the test suite: timings depend on
+// the machine and its load, which is printed alongside. `--strict` exits 1 when a budget is exceeded.
+import { spawn, spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { cpus, homedir, loadavg, tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+const root = join(dirname(fileURLToPath(import.meta.url)), '..');
+const cli = join(root, 'dist', 'cli.js');
+const strict = process.argv.includes('--strict');
+const scratch = mkdtempSync(join(tmpdir(), 'vvehicle-bench-'));
+const results = [];
+
+function report(name, value, budget, ok, detail = '') {
+  results.push({ name, ok });
+  const verdict = ok === undefined ? '' : ok ? 'ok' : 'OVER BUDGET';
+  console.log(`${name.padEnd(34)} ${value.padEnd(10)} ${budget.padEnd(16)} ${verdict.padEnd(11)} ${detail}`);
+}
+
+function median(values) {
+  const s = [...values].sort((a, b) => a - b);
+  return s[Math.floor(s.length / 2)];
+}
+
+/**
+ * CPU seconds used so far by this process and every child it has reaped (and theirs): /proc/self/stat
+ * cutime+cstime. On a loaded machine wall time mostly measures the load; CPU time measures the work.
+ */
+function cpuSeconds() {
+  const self = process.cpuUsage();
+  let children = 0;
+  if (existsSync('/proc/self/stat')) {
+    const fields = readFileSync('/proc/self/stat', 'utf8').replace(/^.*\) /, '').split(' ');
+    children = (Number(fields[13]) + Number(fields[14])) / 100; // cutime, cstime in clock ticks (USER_HZ 100)
+  }
+  return (self.user + self.system) / 1e6 + children;
+}
+
+/** Wall and CPU time of one program run, in seconds; throws when it fails (a failed run measures nothing). */
+function timed(file, args, options = {}) {
+  const c0 = cpuSeconds();
+  const t0 = performance.now();
+  const r = spawnSync(file, args, { encoding: 'utf8', ...options });
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds() - c0;
+  if (r.status !== 0) throw new Error(`${file} ${args.join(' ')} exited ${r.status}: ${(r.stderr || r.stdout || '').trim().split('\n').slice(-5).join('\n')}`);
+  return { seconds, cpu, stdout: r.stdout };
+}
+
+/** Runs `fn` `n` times; medians of wall and CPU seconds. */
+function medianOf(n, fn) {
+  const runs = Array.from({ length: n }, (_, i) => fn(i));
+  return { seconds: median(runs.map((r) => r.seconds)), cpu: median(runs.map((r) => r.cpu)) };
+}
+
+const vv = (args, options) => timed(process.execPath, [cli, ...args], { ...options, env: { ...process.env, CI: 'true' } });
+
+function ensureBuilt() {
+  if (existsSync(cli)) return;
+  console.log('dist/ missing: npm run build');
+  const r = spawnSync('npm', ['run', '--silent', 'build'], { cwd: root, stdio: 'inherit' });
+  if (r.status !== 0) throw new Error('npm run build failed');
+}
+
+function benchPlanAndLayer() {
+  const baseline = medianOf(5, () => timed(process.execPath, ['-e', '0']));
+  const plan = medianOf(5, () => vv(['plan'], { cwd: scratch }));
+  report('vvehicle plan', `${plan.seconds.toFixed(2)} s`, 'budget < 0.5 s', plan.seconds < 0.5,
+    `CPU ${plan.cpu.toFixed(2)} s; median of 5, node start included (bare node: ${baseline.seconds.toFixed(2)} s, CPU ${baseline.cpu.toFixed(2)} s)`);
+  const help = spawnSync(process.execPath, [cli, 'layer', '--help'], { encoding: 'utf8' });
+  if (help.status !== 0) {
+    report('vvehicle layer', 'skipped', 'budget < 0.5 s', undefined, 'no layer command in this build');
+    return;
+  }
+  const layer = medianOf(5, (i) => vv(['layer', '-w', join(scratch, 'work'), '-o', join(scratch, `layer-${i}`)], { cwd: scratch }));
+  report('vvehicle layer', `${layer.seconds.toFixed(2)} s`, 'budget < 0.5 s', layer.seconds < 0.5, `CPU ${layer.cpu.toFixed(2)} s; median of 5, node start included`);
+}
+
+/** An ext4 of `dataMiB` incompressible data in a bitbake-shaped deploy dir, plus a kernel-like file. */
+function makeDeployDir(dataMiB) {
+  const data = join(scratch, 'rootfs');
+  mkdirSync(join(data, 'usr/lib'), { recursive: true });
+  for (let i = 0; i < dataMiB / 8; i++) writeFileSync(join(data, 'usr/lib', `blob-${i}.bin`), randomBytes(8 << 20));
+  const deploy = join(scratch, 'build/tmp/deploy/images/qemuarm64');
+  mkdirSync(deploy, { recursive: true });
+  const ext4 = join(deploy, 'vvehicle-image-qemuarm64.rootfs-20261128000000.ext4');
+  timed('mkfs.ext4', ['-q', '-F', '-d', data, ext4, `${dataMiB * 2}M`]);
+  rmSync(data, { recursive: true });
+  symlinkSync(ext4, join(deploy, 'vvehicle-image-qemuarm64.rootfs.ext4'));
+  writeFileSync(join(deploy, 'Image'), randomBytes(32 << 20));
+  return { deploy, ext4 };
+}
+
+async function benchConvert() {
+  const dataMiB = 256;
+  const { deploy, ext4 } = makeDeployDir(dataMiB);
+  const kernel = join(deploy, 'Image');
+  const { convertArgs } = await import(join(root, 'dist/tools/qemu-img.js'));
+  const qcow2 = { compat: '1.1', clusterSize: 65536, compress: false };
+  timed('cat', [ext4], { stdio: ['ignore', 'ignore', 'ignore'] }); // warm the page cache for every contender
+  // the bare tool: qemu-img convert alone
+  const raw = medianOf(3, (i) => {
+    const dest = join(scratch, `raw-${i}.qcow2`);
+    const r = timed('qemu-img', convertArgs(ext4, dest, qcow2, false));
+    rmSync(dest);
+    return r;
+  });
+  // the same work done by hand: convert, check, info, sha256 of the qcow2, copy + sha256 of the kernel
+  const byHand = medianOf(3, (i) => {
+    const dest = join(scratch, `hand-${i}.qcow2`);
+    const steps = [
+      timed('qemu-img', convertArgs(ext4, dest, qcow2, false)),
+      timed('qemu-img', ['check', '-f', 'qcow2', '--output=json', dest]),
+      timed('qemu-img', ['info', '-f', 'qcow2', '--output=json', dest]),
+      timed('sha256sum', [dest]),
+      (() => {
+        const c0 = cpuSeconds();
+        const t0 = performance.now();
+        copyFileSync(kernel, join(scratch, `hand-${i}.Image`));
+        return { seconds: (performance.now() - t0) / 1000, cpu: cpuSeconds() - c0 };
+      })(),
+      timed('sha256sum', [join(scratch, `hand-${i}.Image`)]),
+    ];
+    rmSync(dest);
+    rmSync(join(scratch, `hand-${i}.Image`));
+    return { seconds: steps.reduce((a, r) => a + r.seconds, 0), cpu: steps.reduce((a, r) => a + r.cpu, 0) };
+  });
+  const ours = medianOf(3, (i) => {
+    const r = vv(['convert', '-w', join(scratch, 'work'), '--deploy-dir', deploy, '--out', join(scratch, `out-${i}`)], { cwd: scratch });
+    rmSync(join(scratch, `out-${i}`), { recursive: true });
+    return r;
+  });
+  const ratio = ours.seconds / raw.seconds;
+  report('convert vs raw qemu-img convert', `${ratio.toFixed(2)}×`, 'budget ≤ 1.05×', ratio <= 1.05,
+    `vvehicle ${ours.seconds.toFixed(2)} s (CPU ${ours.cpu.toFixed(2)}), qemu-img convert ${raw.seconds.toFixed(2)} s (CPU ${raw.cpu.toFixed(2)}); ${dataMiB} MiB of data, median of 3`);
+  const overhead = ours.seconds / byHand.seconds;
+  report('convert vs the same steps by hand', `${overhead.toFixed(2)}×`, 'budget ≤ 1.05×', overhead <= 1.05,
+    `by hand (convert, check, info, sha256sum, cp kernel, sha256sum) ${byHand.seconds.toFixed(2)} s (CPU ${byHand.cpu.toFixed(2)}): the orchestration overhead alone`);
+}
+
+/** Fixture 1 from the test cache (test/helpers/fixtures builds it: `npx vitest run test/integration/smoke-busybox.test.ts`). */
+function findFixture() {
+  const cache = process.env.VVEHICLE_TEST_CACHE ?? join(homedir(), '.cache', 'vvehicle-test');
+  if (!existsSync(cache)) return undefined;
+  const healthy = readdirSync(cache)
+    .filter((d) => /^busybox-image-\d+-healthy-/.test(d) && existsSync(join(cache, d, 'rootfs.qcow2')))
+    .map((d) => ({ d, mtime: statSync(join(cache, d)).mtimeMs }))
+    .sort((a, b) => b.mtime - a.mtime)[0]?.d;
+  if (!healthy) return undefined;
+  const kit = join(cache, healthy.replace(/^busybox-image-\d+-healthy-/, ''));
+  const kernel = join(kit, 'Image');
+  const initrd = join(kit, 'initrd.cpio.gz');
+  if (!existsSync(kernel) || !existsSync(initrd)) return undefined;
+  return { qcow2: join(cache, healthy, 'rootfs.qcow2'), kernel, initrd };
+}
+
+/** Plain qemu-system-aarch64 with the smoke's machine settings, stopped at the first login prompt. */
+function bareBoot(f, run) {
+  const overlay = join(scratch, `bare-${run}.qcow2`);
+  timed('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', f.qcow2, overlay]);
+  const args = ['-M', 'virt', '-cpu', 'cortex-a57', '-m', '512', '-smp', '2', '-nographic', '-no-reboot',
+    '-kernel', f.kernel, '-initrd', f.initrd, '-append', 'root=/dev/vda rw console=ttyAMA0',
+    '-drive', `if=none,id=d0,file=${overlay},format=qcow2`, '-device', 'virtio-blk-pci,drive=d0',
+    '-netdev', 'user,id=n0', '-device', 'virtio-net-pci,netdev=n0'];
+  return new Promise((resolve, reject) => {
+    const t0 = performance.now();
+    const qemu = spawn('qemu-system-aarch64', args, { detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+    let text = '';
+    const stop = () => {
+      try {
+        process.kill(-qemu.pid, 'SIGKILL'); // our own QEMU's process group, by id
+      } catch {}
+    };
+    const timer = setTimeout(() => {
+      stop();
+      reject(new Error('bare boot: no login prompt within 120 s'));
+    }, 120_000);
+    qemu.stdout.on('data', (chunk) => {
+      text += chunk.toString('utf8');
+      if (/login: ?$/m.test(text)) {
+        const seconds = (performance.now() - t0) / 1000;
+        clearTimeout(timer);
+        stop();
+        resolve(seconds);
+      }
+    });
+    qemu.on('error', reject);
+  });
+}
+
+async function benchSmoke() {
+  const f = findFixture();
+  if (!f) {
+    report('smoke verdict vs bare boot', 'skipped', 'budget ≤ 1.1×', undefined, 'skipped: no fixture (run the smoke tests once to build fixture 1)');
+    return;
+  }
+  const bare = [];
+  const smokeWall = [];
+  const smokeVerdict = [];
+  for (let i = 0; i < 3; i++) {
+    bare.push(await bareBoot(f, i));
+    const r = vv(['smoke', '-w', join(scratch, 'work'), '--disk', f.qcow2, '--kernel', f.kernel, '--initrd', f.initrd, '--accel', 'tcg',
+      '--memory', '512', '--cpus', '2', '--console-log', join(scratch, `smoke-${i}.log`), '--json'], { cwd: scratch });
+    smokeWall.push(r.seconds);
+    smokeVerdict.push(JSON.parse(r.stdout).durationMs / 1000);
+  }
+  const b = median(bare);
+  const w = median(smokeWall);
+  const v = median(smokeVerdict);
+  report('smoke verdict vs bare boot', `${(w / b).toFixed(2)}×`, 'budget ≤ 1.1×', w / b <= 1.1,
+    `vvehicle smoke ${w.toFixed(2)} s wall (QEMU start to verdict ${v.toFixed(2)} s = ${(v / b).toFixed(2)}×), bare boot to login ${b.toFixed(2)} s; TCG, median of 3`);
+}
+
+async function benchOverlays() {
+  const { createOverlay } = await import(join(root, 'dist/tools/qemu-img.js'));
+  const base = join(scratch, 'base.qcow2');
+  timed('qemu-img', ['create', '-q', '-f', 'qcow2', base, '8G']);
+  const dir = join(scratch, 'fleet');
+  mkdirSync(dir);
+  // qemu-img spends part of its ~30 ms start-up waiting on I/O: a few more than the cores keeps them busy
+  const parallel = Math.max(4, cpus().length);
+  const names = Array.from({ length: 100 }, (_, i) => join(dir, `vehicle-${String(i).padStart(3, '0')}.qcow2`));
+  const c0 = cpuSeconds();
+  const t0 = performance.now();
+  for (let i = 0; i < names.length; i += parallel) await Promise.all(names.slice(i, i + parallel).map((n) => createOverlay(base, n)));
+  const seconds = (performance.now() - t0) / 1000;
+  const cpu = cpuSeconds() - c0;
+  report('100 fleet overlays', `${seconds.toFixed(2)} s`, 'budget ≤ 2 s', seconds <= 2,
+    `CPU ${cpu.toFixed(2)} s; the vvehicle qemu-img wrapper (create -f qcow2 -F qcow2 -b <abs base>), ${parallel} at a time`);
+}
+
+async function main() {
+  ensureBuilt();
+  const [l1, l5] = loadavg();
+  console.log(`vvehicle bench: node ${process.version}, ${cpus().length} CPUs, load ${l1.toFixed(1)} (5 min ${l5.toFixed(1)}); a loaded machine inflates every number`);
+  console.log(`${'measure'.padEnd(34)} ${'value'.padEnd(10)} ${'budget'.padEnd(16)} ${'verdict'.padEnd(11)} detail`);
+  try {
+    benchPlanAndLayer();
+    await benchConvert();
+    await benchSmoke();
+    await benchOverlays();
+  } finally {
+    rmSync(scratch, { recursive: true, force: true });
+  }
+  const over = results.filter((r) => r.ok === false).map((r) => r.name);
+  console.log(over.length ? `over budget: ${over.join(', ')}` : 'all measured budgets met');
+  if (strict && over.length) process.exitCode = 1;
+}
+
+main().catch((error) => {
+  rmSync(scratch, { recursive: true, force: true });
+  console.error(`bench failed: ${error.message}`);
+  process.exitCode = 1;
+});
