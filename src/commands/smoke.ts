@@ -2,7 +2,9 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SmokeFailure, UserError } from '../errors.js';
 import { chooseAccel, readHostFacts, type Accel } from '../host/accel.js';
+import { writeFileAtomic } from '../image/atomic.js';
 import { CONVERT_RESULT_FILE, readConvertResult } from '../image/convert-result.js';
+import { DEFAULT_SMOKE_FILE } from '../image/manifest.js';
 import { runSignal } from '../signals.js';
 import { CORE_REQUIRED_UNITS } from '../smoke/console-patterns.js';
 import { runSmoke } from '../smoke/run-smoke.js';
@@ -27,8 +29,9 @@ export interface SmokeOptions extends CommonOptions {
 }
 
 /**
- * `vvehicle smoke`: boots the image once and prints the verdict (or the SmokeResult as JSON).
- * A failed boot throws SmokeFailure (exit 3) after the result has been printed.
+ * `vvehicle smoke`: boots the image once and prints the verdict (or the SmokeResult as JSON); with a
+ * convert output dir, a passing result is also saved there as smoke.json for the manifest. A failed
+ * boot throws SmokeFailure (exit 3) after the result has been printed.
  */
 export async function smokeCommand(options: SmokeOptions, out: (text: string) => void): Promise<SmokeResult> {
   const { loaded, workDir, cwd } = openContext(options);
@@ -71,6 +74,8 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
     ctx,
   );
   const result = ctx.result!;
+  // next to the convert output, where `vvehicle manifest --from DIR` finds it (as the build's smoke stage does)
+  if (dir && !result.failure) writeFileAtomic(join(dir, DEFAULT_SMOKE_FILE), `${JSON.stringify(result, null, 2)}\n`);
   out(options.json ? JSON.stringify(result, null, 2) : summary(result));
   if (result.failure) throw new SmokeFailure(result.failure.stage, result.failure.message);
   return result;

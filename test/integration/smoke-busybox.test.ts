@@ -1,23 +1,16 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { busyboxImage, qemuChildrenOf, type BootableImage } from '../helpers/fixtures/index.js';
 import { runCli } from '../helpers/cli.js';
-import { tempDir } from '../helpers/tmp.js';
+import { listTree, tempDir } from '../helpers/tmp.js';
 import type { SmokeResult } from '../../src/smoke/types.js';
 
 /** Fixture 1: Debian's arm64 kernel + a busybox rootfs under TCG, verdict in seconds. */
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 const smokeTempDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('vvehicle-smoke-')).length;
-
-/** A project file whose stage budgets are short, so a hang is decided in seconds (tcgFactor 1). */
-function shortTimeoutsConfig(dir: string, healthSec: number): string {
-  const file = join(dir, 'vvehicle.yml');
-  writeFileSync(file, `extends: gateway-qemuarm64\nsmoke:\n  tcgFactor: 1\n  timeouts:\n    kernelSec: 60\n    initSec: 60\n    healthSec: ${healthSec}\n`);
-  return file;
-}
 
 async function smoke(image: BootableImage, dir: string, extra: string[] = []) {
   const junit = join(dir, 'smoke.xml');
@@ -61,4 +54,23 @@ describe('vvehicle smoke on the busybox fixture', () => {
     expect(qemuChildrenOf(process.pid)).toEqual([]);
     expect(smokeTempDirs()).toBe(tempsBefore);
   }, 180_000);
+
+  it('refuses bad input with exit 2 before starting anything, and writes nothing', async () => {
+    const dir = tempDir();
+    const common = ['-w', join(dir, 'work'), '--kernel', healthy.kernel, '--console-log', join(dir, 'logs', 'console.log'), '--junit', join(dir, 'smoke.xml')];
+    const raw = await runCli(['smoke', ...common, '--disk', healthy.ext4]);
+    expect(raw.code).toBe(2);
+    expect(raw.stderr).toMatch(/^error: .*rootfs\.ext4 is not a qcow2 image$/m);
+    const missing = await runCli(['smoke', ...common, '--disk', join(dir, 'nope.qcow2')]);
+    expect(missing.code).toBe(2);
+    expect(missing.stderr).toContain('nope.qcow2 does not exist');
+    const memory = await runCli(['smoke', ...common, '--disk', healthy.qcow2, '--memory', 'lots']);
+    expect(memory.code).toBe(2);
+    expect(memory.stderr).toContain('--memory must be a positive whole number, got "lots"');
+    const noImage = await runCli(['smoke', '-w', join(dir, 'work')]);
+    expect(noImage.code).toBe(2);
+    expect(noImage.stderr).toContain('no image to boot');
+    expect(listTree(dir)).toEqual([]);
+    expect(qemuChildrenOf(process.pid)).toEqual([]);
+  }, 60_000);
 });
