@@ -21,8 +21,8 @@ export function expectedRecipes(state: PipelineState): { component: string; reci
   return out;
 }
 
-/** Recipes that must NOT be in the graph: connman is what AGL uses and we replace. */
-export const FORBIDDEN_RECIPES = ['connman'];
+/** Recipes that must NOT be in the graph: connman (and connman-conf, …) is what AGL uses and we replace. */
+export const FORBIDDEN_RECIPES: readonly { name: string; pattern: RegExp }[] = [{ name: 'connman', pattern: /^connman(-|$)/ }];
 
 export interface CheckReport {
   layers: string[];
@@ -80,7 +80,8 @@ export function judge(state: PipelineState, recipes: Set<string>, warnings: stri
     for (const recipe of wanted) (recipes.has(recipe) ? present : missing).push({ component, recipe });
   }
   const layers = layerLines.filter((l) => l.includes('/') && !l.startsWith('NOTE:')).map((l) => l.trim().split(/\s+/)[0]!);
-  return { layers, present, missing, forbiddenPresent: FORBIDDEN_RECIPES.filter((r) => recipes.has(r)), warnings, logFile };
+  const forbiddenPresent = [...recipes].filter((r) => FORBIDDEN_RECIPES.some((f) => f.pattern.test(r))).sort();
+  return { layers, present, missing, forbiddenPresent, warnings, logFile };
 }
 
 export function formatCheckReport(report: CheckReport): string {
@@ -90,7 +91,7 @@ export function formatCheckReport(report: CheckReport): string {
     `layers (${report.layers.length}): ${report.layers.join(' ')}`,
     'in the task graph:',
     ...[...byComponent].map(([component, recipes]) => `  ok  ${component.padEnd(17)} ${recipes.join(', ')}`),
-    ...FORBIDDEN_RECIPES.map((r) => `  ok  ${r} is not in the task graph`),
+    ...FORBIDDEN_RECIPES.map((f) => `  ok  ${f.name} is not in the task graph (no recipe matches ${f.pattern})`),
     `no unexpected warnings; full output: ${report.logFile}`,
   ].join('\n');
 }

@@ -21,6 +21,7 @@ describe('vvehicle check in podman (stub bitbake replaying recorded real output)
     expect(r.stderr).toContain('error: check failed: ');
     expect(r.stderr).toContain('ueransim: recipe ueransim is not in the task graph of vvehicle-image');
     expect(r.stderr).toContain('connman is in the task graph of vvehicle-image (it must be replaced by systemd-networkd)');
+    expect(r.stderr).toContain('connman-conf is in the task graph of vvehicle-image');
     const record = readFileSync(join(work, 'build/project/stub-record'), 'utf8');
     expect(record.split('\n').filter((l) => l.startsWith('argv='))).toEqual([
       'argv=bitbake-layers show-layers',
