@@ -25,6 +25,8 @@ export function installSignalHandlers(): void {
     if (controller.signal.aborted) return;
     controller.abort(new Interrupted(signal));
   };
-  process.once('SIGINT', handler);
-  process.once('SIGTERM', handler);
+  // `on`, not `once`: execa's signal-exit re-raises a signal when it sees no other listener left, which
+  // would kill us before the cleanups run (it did, during `qemu-img convert`); repeats are ignored above
+  process.on('SIGINT', handler);
+  process.on('SIGTERM', handler);
 }
