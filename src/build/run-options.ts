@@ -52,14 +52,18 @@ export function parseMinFree(value: string | undefined, fallback: number): numbe
 
 
 /** Everything that can be refused before a byte is written: work dir, disk, engine. */
-export async function preflight(state: PipelineState, options: EngineOptions, need: { engine: boolean; minFreeGiB: number }): Promise<Engine | undefined> {
+export async function preflight(
+  state: PipelineState,
+  options: EngineOptions,
+  need: { engine: boolean; minFreeGiB: number; /** false when earlier runs proved the engine (saves a container start) */ probe?: boolean },
+): Promise<Engine | undefined> {
   const { workDir, loaded } = state.context;
   requireWritableWorkDir(workDir);
   requireFreeSpace(workDir, need.minFreeGiB);
   if (!need.engine) return undefined;
   const build = loaded.config.build;
   const engine = await chooseEngine(options.engine ?? build.engine, [...build.engineArgs, ...(options.engineArg ?? [])]);
-  await requireRunnableEngine(engine);
+  if (need.probe !== false) await requireRunnableEngine(engine);
   state.engine = engine;
   return engine;
 }

@@ -1,6 +1,7 @@
 import { runStages } from '../build/pipeline.js';
 import { parseMinFree, preflight, pipelineState, type RunOptions } from '../build/run-options.js';
 import { selectStages, type StageSelection } from '../build/select-stages.js';
+import { readStageRecord } from '../build/stage-state.js';
 import { PIPELINE } from '../stages/index.js';
 import { openContext } from './context.js';
 import { MIN_FREE_GIB } from './doctor.js';
@@ -16,6 +17,8 @@ export async function buildCommand(options: BuildOptions): Promise<string> {
   const needsBuildSpace = ids.includes('bitbake');
   await preflight(state, options, {
     engine: stages.some((s) => s.needsEngine),
+    // a work dir where every engine stage has completed before has proven the engine; reruns stay fast
+    probe: stages.some((s) => s.needsEngine && !readStageRecord(context.workDir, s.id)),
     minFreeGiB: parseMinFree(options.minFreeGib, needsBuildSpace ? MIN_FREE_GIB : 1),
   });
   await runStages(state, stages);
