@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { run, runWithChunks } from '../exec.js';
+import { run, runWithChunks, tailLines } from '../exec.js';
 import { ToolError } from '../errors.js';
 
 /** The qemu-img wrapper: argv arrays only, every call through src/exec.ts. */
@@ -82,7 +82,7 @@ export async function checkImage(path: string, options: CallOptions = {}): Promi
   const r = await run(QEMU_IMG, ['check', '-f', 'qcow2', '--output=json', path], { ...options, allowFailure: true });
   const parsed = checkSchema.safeParse(safeJson(r.stdout));
   if (r.exitCode !== 0 || !parsed.success || parsed.data['check-errors'] > 0 || (parsed.data.corruptions ?? 0) > 0 || (parsed.data.leaks ?? 0) > 0) {
-    throw new ToolError(r.command, r.exitCode || 1, r.stderr || r.stdout, `qemu-img check found problems in ${path}`);
+    throw new ToolError(r.command, r.exitCode || 1, tailLines(r.stderr || r.stdout), `qemu-img check found problems in ${path}`);
   }
   return parsed.data;
 }
@@ -113,7 +113,7 @@ export interface ImageInfo {
 export async function imageInfo(path: string, format: 'qcow2' | 'raw' = 'qcow2', options: CallOptions = {}): Promise<ImageInfo> {
   const r = await run(QEMU_IMG, ['info', '-f', format, '--output=json', path], options);
   const parsed = infoSchema.safeParse(safeJson(r.stdout));
-  if (!parsed.success) throw new ToolError(r.command, 1, r.stdout, `qemu-img info printed JSON this version of vvehicle does not understand`);
+  if (!parsed.success) throw new ToolError(r.command, 1, tailLines(r.stdout), 'qemu-img info printed JSON this version of vvehicle does not understand');
   const i = parsed.data;
   return {
     format: i.format,
