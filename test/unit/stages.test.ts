@@ -4,6 +4,7 @@ import { digestOf, readStageRecord, writeStageRecord } from '../../src/build/sta
 import { UserError } from '../../src/errors.js';
 import { STAGE_IDS } from '../../src/plan/types.js';
 import { PIPELINE } from '../../src/stages/index.js';
+import { throttledProgress } from '../../src/stages/progress.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ids = STAGE_IDS;
@@ -48,5 +49,23 @@ describe('stage records', () => {
     expect(readStageRecord(work, 'layer')).toBeUndefined();
     writeStageRecord(work, 'layer', 'sha256:abc', new Date('2026-01-01T00:00:00Z'));
     expect(readStageRecord(work, 'layer')).toEqual({ stage: 'layer', inputsDigest: 'sha256:abc', completedAt: '2026-01-01T00:00:00.000Z' });
+  });
+});
+
+describe('progress in plain output', () => {
+  it('shows every change on a terminal, one line per 5 % of the tasks otherwise', () => {
+    const tty: string[] = [];
+    const plain: string[] = [];
+    const showTty = throttledProgress((t) => tty.push(t), false);
+    const showPlain = throttledProgress((t) => plain.push(t), true);
+    for (let n = 1; n <= 100; n++) {
+      showTty(`bitbake  ${n}/100 tasks · x do_compile`);
+      showPlain(`bitbake  ${n}/100 tasks · x do_compile`);
+    }
+    expect(tty).toHaveLength(100);
+    expect(plain).toHaveLength(21);
+    expect(plain[1]).toBe('bitbake  5/100 tasks · x do_compile');
+    showPlain('bitbake  1/10 setscene tasks · y do_populate_sysroot_setscene');
+    expect(plain).toHaveLength(22);
   });
 });
