@@ -97,12 +97,20 @@ async function fillStaging(input: ConvertInput, found: DeployArtifacts, staging:
       sources[names[key]] = artifact.resolved;
     }
   })();
+  // if copying a side file fails, qemu-img must not go on writing into a staging dir being removed
+  const stop = new AbortController();
   const conversion = convertToQcow2(found.rootfs.resolved, qcow2Path, input.qcow2, {
-    signal: input.signal,
+    signal: input.signal ? AbortSignal.any([input.signal, stop.signal]) : stop.signal,
     logFile: input.logFile,
     onProgress: (p) => report.progress(`${p.toFixed(0)}%`),
   });
-  await Promise.all([conversion, sideFiles]);
+  try {
+    await Promise.all([conversion, sideFiles]);
+  } catch (error) {
+    stop.abort(error);
+    await Promise.allSettled([conversion, sideFiles]);
+    throw error;
+  }
 
   report.step('check the qcow2 and hash it');
   const qcow2Size = statSync(qcow2Path).size;
