@@ -52,6 +52,11 @@ describe('vvehicle smoke failure fixtures', () => {
     expect(result.stages.map((s) => s.status)).toEqual(['pass', 'pass', 'fail', 'skipped']);
   }, 180_000);
 
+  it('--timeout caps the whole run whatever the stage budgets', async () => {
+    const { result } = await smokeFails(hang, ['--timeout', '12']);
+    expect(result.failure).toEqual({ stage: 'health', message: 'overall timeout of 12s reached' });
+  }, 180_000);
+
   it('a health line with a failed unit fails and names the unit', async () => {
     const { result, junit } = await smokeFails(failedUnit);
     expect(result.failure!.stage).toBe('health');
