@@ -1,5 +1,5 @@
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
-import { copyFile } from 'node:fs/promises';
+import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { onCleanup } from '../signals.js';
 import { checkImage, convertToQcow2, imageInfo, type Qcow2Options } from '../tools/qemu-img.js';
@@ -7,6 +7,9 @@ import { discoverArtifacts, type DeployArtifacts, type FoundArtifact } from './a
 import { CONVERT_RESULT_FILE, convertResultSchema, type ConvertResult } from './convert-result.js';
 import { removeTree, tempSibling, writeFileAtomic } from './atomic.js';
 import { sha256File } from './sha256.js';
+import { buildhistoryDirFor, licensesFromBuildhistory } from './buildhistory.js';
+import { parsePackageList } from './package-list.js';
+import { renderImageTemplate } from './render.js';
 
 /**
  * deploy dir → output dir holding the qcow2 backing file, the kernel and the image's metadata,
@@ -84,6 +87,8 @@ async function fillStaging(input: ConvertInput, found: DeployArtifacts, staging:
   const sha256s: Record<string, string> = {};
   const sizes: Record<string, number> = {};
   const sources: Record<string, string> = { [names.qcow2]: found.rootfs.resolved };
+  const notes = [...found.notes];
+  const extra: { licenseManifest?: string } = {};
 
   report.step(`convert ${basename(found.rootfs.resolved)} to qcow2`);
   const qcow2Path = join(staging, names.qcow2);
@@ -95,6 +100,15 @@ async function fillStaging(input: ConvertInput, found: DeployArtifacts, staging:
       sha256s[names[key]] = await sha256File(dest, undefined, input.signal);
       sizes[names[key]] = statSync(dest).size;
       sources[names[key]] = artifact.resolved;
+    }
+    if (!found.licenseManifest && found.packageManifest) {
+      const generated = await licenseManifestFromBuildhistory(found, join(staging, names.licenseManifest), notes);
+      if (generated) {
+        sha256s[names.licenseManifest] = await sha256File(join(staging, names.licenseManifest), undefined, input.signal);
+        sizes[names.licenseManifest] = statSync(join(staging, names.licenseManifest)).size;
+        sources[names.licenseManifest] = generated;
+        extra.licenseManifest = names.licenseManifest;
+      }
     }
   })();
   // if copying a side file fails, qemu-img must not go on writing into a staging dir being removed
@@ -133,6 +147,7 @@ async function fillStaging(input: ConvertInput, found: DeployArtifacts, staging:
     rootfsSource: found.rootfs.resolved,
     ...(found.rootfs.timestamp ? { buildTimestamp: found.rootfs.timestamp } : {}),
     ...Object.fromEntries(present.filter(([key]) => key !== 'kernel').map(([key]) => [key, names[key]])),
+    ...extra,
     sources: sorted(sources),
     sha256s: sorted(sha256s),
     sizes: sorted(sizes),
@@ -144,10 +159,27 @@ async function fillStaging(input: ConvertInput, found: DeployArtifacts, staging:
       compressed: input.qcow2.compress,
     },
     created: (input.now?.() ?? new Date()).toISOString(),
-    notes: found.notes,
+    notes,
   });
   writeFileAtomic(join(staging, CONVERT_RESULT_FILE), `${JSON.stringify(result, null, 2)}\n`);
   return result;
+}
+
+/**
+ * Without bitbake's license.manifest, writes one in the same format from buildhistory (the plan's
+ * conf inherits it), so the licence summary still covers the image. Returns the buildhistory dir used.
+ */
+async function licenseManifestFromBuildhistory(found: DeployArtifacts, dest: string, notes: string[]): Promise<string | undefined> {
+  const dir = buildhistoryDirFor(found.deployDir);
+  const packages = parsePackageList(await readFile(found.packageManifest!.resolved, 'utf8'), found.packageManifest!.resolved).map((p) => p.name);
+  const result = licensesFromBuildhistory(dir, packages);
+  if (!result?.found.length) return undefined;
+  await writeFile(dest, renderImageTemplate('image/license.manifest.hbs', { packages: result.found }));
+  notes.push(
+    `licence manifest: generated from buildhistory (${dir}) for ${result.found.length} of ${packages.length} packages` +
+      (result.missing.length ? `; no record for ${result.missing.join(', ')}` : ''),
+  );
+  return dir;
 }
 
 /** Swaps a complete new dir in for the old one; the old one is removed only once the new one is in place. */

@@ -183,7 +183,7 @@ function licensesOf(dir: string, r: ConvertResult): Manifest['licenses'] {
   if (!r.licenseManifest) {
     return {
       source: null,
-      note: 'no license.manifest was found next to the deploy dir (tmp/deploy/licenses): licences are not summarised',
+      note: 'no license.manifest in tmp/deploy/licenses and no buildhistory record of the packages: licences are not summarised',
       flagPatterns: FLAG_PATTERNS,
       packageCount: 0,
       byLicense: {},

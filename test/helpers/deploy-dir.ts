@@ -21,6 +21,8 @@ export interface DeployDirOptions {
   packages?: { name: string; arch: string; version: string }[];
   licenses?: { pkg: string; version: string; recipe: string; license: string }[];
   withLicenses?: boolean;
+  /** Write `<top>/buildhistory/packages/…` records for `licenses` (recipe LICENSE, package PV/PKG). */
+  buildhistory?: boolean;
   withSbom?: boolean;
   /** Size of the generated ext4. */
   sizeMiB?: number;
@@ -87,6 +89,17 @@ export function makeDeployDir(top: string, options: DeployDirOptions = {}): Depl
         join(licDir, 'license.manifest'),
         (options.licenses ?? DEFAULT_LICENSES).map((l) => `PACKAGE NAME: ${l.pkg}\nPACKAGE VERSION: ${l.version}\nRECIPE NAME: ${l.recipe}\nLICENSE: ${l.license}\n\n`).join(''),
       );
+    }
+  }
+  if (options.buildhistory) {
+    // the shape buildhistory.bbclass writes; debian renaming keeps the recipe's package name as the dir
+    const renamed: Record<string, string> = { 'libstdc++6': 'libstdc++', libgmp10: 'libgmp' };
+    for (const l of options.licenses ?? DEFAULT_LICENSES) {
+      const recipeDir = join(top, 'buildhistory/packages/cortexa57-agl-linux', l.recipe);
+      const pkgDir = join(recipeDir, renamed[l.pkg] ?? l.pkg);
+      mkdirSync(pkgDir, { recursive: true });
+      writeFileSync(join(recipeDir, 'latest'), `PV = ${l.version}\nPR = r0\nDEPENDS = \nPACKAGES = ${l.pkg}\nLAYER = meta\nLICENSE = ${l.license}\n`);
+      writeFileSync(join(pkgDir, 'latest'), `PV = ${l.version}\nPR = r0\n${renamed[l.pkg] ? `PKG = ${l.pkg}\n` : ''}RPROVIDES = \nRDEPENDS = \nPKGSIZE = 1024\n`);
     }
   }
   const kernelFile = `Image--6.6.111+git0+abcdef-r0-${machine}-${stamps.at(-1)}.bin`;

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/image/manifest-schema.js';
 import { runCli } from '../helpers/cli.js';
-import { makeDeployDir } from '../helpers/deploy-dir.js';
+import { DEFAULT_PACKAGES, makeDeployDir } from '../helpers/deploy-dir.js';
 import { manifestValidator } from '../helpers/manifest-schema.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -72,6 +72,19 @@ describe('vvehicle manifest (real convert output)', () => {
     expect(m.sbom).toBeNull();
     expect(m.notes.join('\n')).toMatch(/SBOM: not found/);
     expect(manifestValidator()(m)).toEqual([]);
+  });
+
+  it('without license.manifest, summarises licences from buildhistory (debian-renamed packages too)', async () => {
+    const packages = [...DEFAULT_PACKAGES, { name: 'libstdc++6', arch: 'cortexa57', version: '13.4.0' }, { name: 'ghost', arch: 'all', version: '1.0' }];
+    const { out, work } = await converted({ withLicenses: false, buildhistory: true, packages });
+    expect((await runCli(['manifest', '-w', work, '--from', out])).code).toBe(0);
+    const m = readManifest(out);
+    expect(manifestValidator()(m)).toEqual([]);
+    expect(m.licenses.source).toBe('license.manifest');
+    expect(m.licenses.packageCount).toBe(5);
+    expect(m.licenses.flagged.map((f) => `${f.package}:${f.recipe}:${f.matched.join()}`)).toEqual(['libstdc++6:gcc-runtime:GPL-3.0-with-GCC-exception', 'nr-ue:ueransim:AGPL-3.0-only']);
+    expect(m.notes.join('\n')).toMatch(/licence manifest: generated from buildhistory \(.*\/buildhistory\) for 5 of 6 packages; no record for ghost/);
+    expect(m.artifacts.find((a) => a.role === 'license-manifest')?.sha256).toBe(sha256(join(out, 'license.manifest')));
   });
 
   it('records a smoke result for this disk and adopts its console log and JUnit', async () => {
