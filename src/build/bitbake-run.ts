@@ -39,7 +39,7 @@ export async function runBitbake(setup: ContainerSetup, command: BitbakeCommand,
   const recent: string[] = [];
   let lines = 0;
   const argv = bitbakeArgv(command);
-  const result = await runInContainer(setup, argv, {
+  const result = await runInContainer(setup, waitForServer(argv), {
     network: options.network,
     logFile: options.logFile,
     signal: options.signal,
@@ -57,6 +57,18 @@ export async function runBitbake(setup: ContainerSetup, command: BitbakeCommand,
   const summary = parser.summary();
   if (result.exitCode !== 0) throw failureError(argv.join(' '), result.exitCode, summary, recent, options.logFile);
   return { summary, lines, logFile: options.logFile };
+}
+
+/**
+ * bitbake's server saves its parse cache in a background thread after the client has its answer;
+ * if the container stopped with the client, the next run would find half a cache and re-parse.
+ * So the container's command waits (bounded) for the server to release bitbake.lock. A fixed
+ * script: the bitbake argv is passed as positional parameters, never spliced into the text.
+ */
+export const WAIT_FOR_SERVER = '"$@"; rc=$?; [ -e bitbake.lock ] && timeout 600 flock bitbake.lock true; exit $rc';
+
+export function waitForServer(argv: readonly string[]): string[] {
+  return ['sh', '-c', WAIT_FOR_SERVER, 'vvehicle-bitbake', ...argv];
 }
 
 /** The failing task, the logfile bitbake named and its last 40 lines (or bitbake's own last lines). */

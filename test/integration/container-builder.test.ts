@@ -43,7 +43,7 @@ describe('vvehicle builder --debootstrap-mirror (the registry-free path)', () =>
     expect(await inImage(record.image, 'git', 'config', '--system', '--get-all', 'safe.directory')).toBe('*');
     expect(await inImage(record.image, 'python3', '-c', 'import git, jinja2, pexpect, subunit; print("ok")')).toBe('ok');
     const entrypoint = await run('podman', [...TEST_ENGINE.globalArgs, 'image', 'inspect', '--format', '{{json .Config.Entrypoint}}', record.image]);
-    expect(entrypoint.stdout.trim()).toBe('["/usr/bin/tini","--"]');
+    expect(entrypoint.stdout.trim()).toBe('["/usr/bin/tini","-g","--"]');
 
     // a second run reuses both images
     const again = await runCli(['builder', '-w', work, '--engine', 'podman', '--engine-arg=--runtime', '--engine-arg=runc', '--debootstrap-mirror', debianMirror()]);
