@@ -33,6 +33,16 @@ describe('vvehicle check in podman (stub bitbake replaying recorded real output)
     expect(await leftoverContainers(loggedContainerNames(work))).toEqual([]);
   });
 
+  it('passes on the task graph real bitbake produced for vvehicle-image, and says what it found', { timeout: 240_000 }, async () => {
+    const work = join(root, 'work-vvehicle');
+    const r = await withEnv({ STUB_GRAPH: 'vvehicle-image.task-depends.dot' }, () => runCli(['check', '-c', project.config, '-w', work, ...project.rewriteArgs]));
+    expect(r.stderr).toBe('');
+    expect(r.code).toBe(0);
+    expect(r.stdout).toContain('in the task graph:\n  ok  ueransim          ueransim\n  ok  otelcol-contrib   otelcol-contrib\n  ok  node-exporter     node-exporter\n  ok  ebpf              bpftool, bcc, bpftrace\n');
+    expect(r.stdout).toContain('  ok  connman is not in the task graph');
+    expect(r.stdout).toMatch(/^layers \(10\): core yocto .* aglbsp$/m);
+  });
+
   it('fails on an unexpected WARNING line even though bitbake exits 0', { timeout: 240_000 }, async () => {
     const work = join(root, 'work-warning');
     const r = await withEnv({ STUB_PARSE_LOG: 'bitbake-success.log' }, () => runCli(['check', '-c', project.config, '-w', work, ...project.rewriteArgs]));
