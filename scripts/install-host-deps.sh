@@ -16,6 +16,11 @@ dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture a
 apt-get update -qq
 apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
 
+# the systemd boot fixture is debootstrapped for arm64: foreign binaries run through qemu-user via binfmt_misc
+mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
+update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
+[ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || { echo "binfmt for qemu-aarch64 is not enabled" >&2; exit 1; }
+
 # podman on these hosts: crun fails on hybrid cgroups and CAP_SYS_RESOURCE is missing for default ulimits
 mkdir -p /etc/vvehicle-ci
 printf '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n' > /etc/vvehicle-ci/containers.conf
