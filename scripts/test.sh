@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 needed=(git qemu-img qemu-system-aarch64 podman runc debootstrap mkfs.ext4 cpio depmod busybox)
 missing=()
 for tool in "${needed[@]}"; do command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || [ -x "/sbin/$tool" ] || missing+=("$tool"); done
-if [ ! -f /etc/vvehicle-ci/containers.conf ] || ! dpkg --print-foreign-architectures 2>/dev/null | grep -qx arm64; then missing+=(setup); fi
+if [ ! -f /etc/vvehicle-ci/containers.conf ] || [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || ! dpkg --print-foreign-architectures 2>/dev/null | grep -qx arm64; then missing+=(setup); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing host packages (missing: ${missing[*]})"
   if [ "$(id -u)" -eq 0 ]; then bash scripts/install-host-deps.sh; else sudo bash scripts/install-host-deps.sh; fi
