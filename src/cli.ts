@@ -5,19 +5,11 @@ import { Command, CommanderError, Option } from 'commander';
 import { describeError, exitCodeFor, Interrupted, UserError } from './errors.js';
 import { toolVersion } from './package-paths.js';
 import { installSignalHandlers, runCleanups, runSignal } from './signals.js';
-import { planCommand } from './commands/plan.js';
-import { schemaCommand } from './commands/schema.js';
-import { doctorCommand } from './commands/doctor.js';
-import { sourcesCommand } from './commands/sources.js';
-import { lockCommand } from './commands/lock.js';
-import { configureCommand } from './commands/configure.js';
-import { builderCommand } from './commands/builder.js';
-import { checkCommand } from './commands/check.js';
-import { buildCommand } from './commands/build.js';
-import { smokeCommand } from './commands/smoke.js';
-import { layerCommand } from './commands/layer.js';
 
-/** Commander wiring only. Every error becomes an exit code here and nowhere else. */
+/**
+ * Commander wiring only. Every error becomes an exit code here and nowhere else.
+ * Commands are imported when they run, so `plan` does not pay for podman, QEMU and listr2 code.
+ */
 function withCommon(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'project file (default: ./vvehicle.yml if present, else the embedded gateway-qemuarm64 profile)')
@@ -37,23 +29,23 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
 
   withCommon(cli.command('plan').description('print the resolved build plan (pure: reads only the config)'))
     .option('--json', 'print the plan as JSON')
-    .action((opts) => out(planCommand(opts)));
+    .action(async (opts) => out((await import('./commands/plan.js')).planCommand(opts)));
 
-  withCommon(cli.command('schema').description('print the JSON Schema of vvehicle.yml')).action(() => out(schemaCommand()));
+  withCommon(cli.command('schema').description('print the JSON Schema of vvehicle.yml')).action(async () => out((await import('./commands/schema.js')).schemaCommand()));
 
   withCommon(cli.command('doctor').description('check this host can build, convert and boot the image'))
     .addOption(new Option('--engine <engine>', 'container engine').choices(['auto', 'docker', 'podman']))
     .option('--engine-arg <arg>', 'global engine option, repeatable (e.g. --engine-arg=--runtime --engine-arg=runc)', collect)
     .option('--json', 'print the checks as JSON')
     .action(async (opts) => {
-      const { text, ok } = await doctorCommand(opts);
+      const { text, ok } = await (await import('./commands/doctor.js')).doctorCommand(opts);
       out(text);
       if (!ok) exitCode = 2;
     });
 
   withCommon(cli.command('layer').description('render the Yocto layer meta-vvehicle from the configuration'))
     .option('-o, --out <dir>', 'output directory (default: <work-dir>/layers/meta-vvehicle)')
-    .action(async (opts) => out(await layerCommand(opts)));
+    .action(async (opts) => out(await (await import('./commands/layer.js')).layerCommand(opts)));
 
   withCommon(cli.command('smoke').description('boot the image once on a throwaway overlay under QEMU and judge it from the serial console and probes'))
     .option('--from <dir>', 'convert output directory whose convert.json names the qcow2 and kernel (default: <work-dir>/out/<name>-<version>)')
@@ -69,7 +61,7 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .option('--console-log <file>', 'serial console log (default: next to the image, or <work-dir>/logs)')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => {
-      await smokeCommand(opts, out);
+      await (await import('./commands/smoke.js')).smokeCommand(opts, out);
     });
 
   // build: sources, lock, configure, builder, check, build (issue 4)
@@ -86,28 +78,28 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
       .option('--min-free-gib <GiB>', 'refuse to start with less free space than this in the work dir');
 
   withSources(withCommon(cli.command('sources').description('check out every layer repository at its pinned commit')))
-    .action(async (opts) => out(await sourcesCommand(opts)));
+    .action(async (opts) => out(await (await import('./commands/sources.js')).sourcesCommand(opts)));
 
   withCommon(cli.command('lock').description('resolve branch-pinned repositories to commits in vvehicle.lock.yml'))
     .option('--rewrite <from=to>', 'fetch a repository URL starting with FROM from TO instead, repeatable', collect)
-    .action(async (opts) => out(await lockCommand(opts)));
+    .action(async (opts) => out(await (await import('./commands/lock.js')).lockCommand(opts)));
 
   withCommon(cli.command('configure').description('write the bitbake build directory (bblayers.conf, vvehicle.conf; local.conf once)'))
-    .action((opts) => out(configureCommand(opts)));
+    .action(async (opts) => out((await import('./commands/configure.js')).configureCommand(opts)));
 
   withEngine(withCommon(cli.command('builder').description('build (or take build.image) the builder container image and record its id')))
-    .action(async (opts) => out(await builderCommand(opts, (text) => process.stderr.write(`${text}\n`))));
+    .action(async (opts) => out(await (await import('./commands/builder.js')).builderCommand(opts, (text) => process.stderr.write(`${text}\n`))));
 
   withEngine(withSources(withCommon(cli.command('check').description('fast gate: parse the layers and resolve the image task graph in the container, offline'))))
-    .action(async (opts) => out(await checkCommand(opts)));
+    .action(async (opts) => out(await (await import('./commands/check.js')).checkCommand(opts)));
 
   withEngine(withSources(withCommon(cli.command('build').description('run the pipeline by stage id; unchanged stages are skipped'))))
     .option('--only <ids>', 'run only these stages (comma-separated or repeated)', collect)
     .option('--skip <ids>', 'skip these stages (comma-separated or repeated)', collect)
     .option('--until <id>', 'stop after this stage')
-    .action(async (opts) => out(await buildCommand(opts)));
+    .action(async (opts) => out(await (await import('./commands/build.js')).buildCommand(opts)));
 
-  // image pipeline: convert, manifest, publish (issue 5); loaded on use so `plan` stays fast
+  // image pipeline: convert, manifest, publish (issue 5)
   withCommon(cli.command('convert').description('convert the deployed ext4 rootfs to a qcow2 backing file, with kernel and metadata'))
     .option('--deploy-dir <dir>', 'bitbake deploy dir (default: <work-dir>/build/<profile>/tmp/deploy/images/<machine>)')
     .option('--image <name>', 'image recipe whose artifacts to take (default: image.target)')
