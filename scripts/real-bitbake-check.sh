@@ -157,22 +157,14 @@ LAYER_CONF_NOTE="none"
     echo 'DL_DIR = "${TOPDIR}/downloads"'
     echo 'SSTATE_DIR = "${TOPDIR}/sstate-cache"'
     echo 'CONF_VERSION = "2"'
-    echo '# gateway profile: systemd-networkd instead of connman'
-    echo 'VIRTUAL-RUNTIME_net_manager = "systemd"'
-    if [ -f "$LAYER/conf/vvehicle.conf" ]; then
-        echo '# shipped by the layer (found on BBPATH)'
-        echo 'require conf/vvehicle.conf'
-        LAYER_CONF_NOTE="require conf/vvehicle.conf"
+    if [ -f "$LAYER/conf/include/vvehicle.inc" ]; then
+        # the same line vvehicle's managed conf/vvehicle.conf carries: the layer's own settings
+        # (systemd-networkd instead of connman, BTF) are part of what is checked
+        echo 'require conf/include/vvehicle.inc'
+        LAYER_CONF_NOTE="require conf/include/vvehicle.inc"
     else
-        for s in "$LAYER/conf/vvehicle.conf.sample" "$LAYER/conf/local.conf.sample" \
-                 "$LAYER"/conf/templates/*/local.conf.sample; do
-            if [ -f "$s" ]; then
-                echo "# appended from ${s#"$LAYER"/}"
-                cat "$s"; echo
-                LAYER_CONF_NOTE="appended ${s#"$LAYER"/}"
-                break
-            fi
-        done
+        echo '# no conf/include/vvehicle.inc in the layer: gateway default only'
+        echo 'VIRTUAL-RUNTIME_net_manager = "systemd"'
     fi
 } > "$BUILD/conf/local.conf"
 
