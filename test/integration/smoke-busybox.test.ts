@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { busyboxImage, qemuChildrenOf, type BootableImage } from '../helpers/fixtures/index.js';
@@ -10,7 +9,8 @@ import type { SmokeResult } from '../../src/smoke/types.js';
 
 /** Fixture 1: Debian's arm64 kernel + a busybox rootfs under TCG, verdict in seconds. */
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
-const smokeTempDirs = () => readdirSync(tmpdir()).filter((d) => d.startsWith('vvehicle-smoke-')).length;
+/** smoke's own temp dirs under a TMPDIR private to one test: other test files boot QEMU in parallel. */
+const smokeTempDirs = (root: string) => readdirSync(root).filter((d) => d.startsWith('vvehicle-smoke-'));
 
 async function smoke(image: BootableImage, dir: string, extra: string[] = []) {
   const junit = join(dir, 'smoke.xml');
@@ -30,8 +30,13 @@ describe('vvehicle smoke on the busybox fixture', () => {
   it('passes: kernel, init, health line and login prompt; probes skipped without their units; base unchanged', async () => {
     const dir = tempDir();
     const before = sha256(healthy.qcow2);
-    const tempsBefore = smokeTempDirs();
-    const { code, result, junit, consoleLog, stderr } = await smoke(healthy, dir);
+    const privateTmp = tempDir();
+    const savedTmp = process.env.TMPDIR;
+    process.env.TMPDIR = privateTmp;
+    const { code, result, junit, consoleLog, stderr } = await smoke(healthy, dir).finally(() => {
+      if (savedTmp === undefined) delete process.env.TMPDIR;
+      else process.env.TMPDIR = savedTmp;
+    });
     expect(stderr).toBe('');
     expect(code).toBe(0);
     expect(result.verdict).toBe('pass');
@@ -52,7 +57,7 @@ describe('vvehicle smoke on the busybox fixture', () => {
     expect(xml).toContain('tests="6" failures="0" errors="0" skipped="2"');
     expect(sha256(healthy.qcow2)).toBe(before);
     expect(qemuChildrenOf(process.pid)).toEqual([]);
-    expect(smokeTempDirs()).toBe(tempsBefore);
+    expect(smokeTempDirs(privateTmp)).toEqual([]);
   }, 180_000);
 
   it('refuses bad input with exit 2 before starting anything, and writes nothing', async () => {

@@ -54,7 +54,9 @@ describe('vvehicle smoke failure fixtures', () => {
 
   it('--timeout caps the whole run whatever the stage budgets', async () => {
     const { result } = await smokeFails(hang, ['--timeout', '12']);
-    expect(result.failure).toEqual({ stage: 'health', message: 'overall timeout of 12s reached' });
+    // which stage the cap lands in depends on how fast this host emulates the boot; the cap itself must not
+    expect(result.failure?.message).toBe('overall timeout of 12s reached');
+    expect(['kernel', 'init', 'health']).toContain(result.failure?.stage);
   }, 180_000);
 
   it('a health line with a failed unit fails and names the unit', async () => {
