@@ -16,6 +16,8 @@ export interface RunOptions {
   /** Return the result instead of throwing on a non-zero exit. */
   allowFailure?: boolean;
   timeoutMs?: number;
+  /** Called with every chunk the program writes, as it arrives (e.g. `qemu-img -p` progress, which redraws with \r, not lines). */
+  onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
 }
 
 export interface RunResult {
@@ -51,7 +53,13 @@ export async function run(file: string, args: readonly string[], options: RunOpt
   };
   let result: Result;
   try {
-    result = await execa(file, args, execaOptions);
+    const subprocess = execa(file, args, execaOptions);
+    if (options.onOutput) {
+      const onOutput = options.onOutput;
+      subprocess.stdout?.on('data', (chunk: Buffer) => onOutput(chunk.toString('utf8'), 'stdout'));
+      subprocess.stderr?.on('data', (chunk: Buffer) => onOutput(chunk.toString('utf8'), 'stderr'));
+    }
+    result = await subprocess;
   } catch (error) {
     throw new ToolError(command, 127, '', `cannot start ${file}: ${(error as Error).message}`);
   }
@@ -69,49 +77,6 @@ export async function run(file: string, args: readonly string[], options: RunOpt
       tailLines(stderr || stdout),
       notFound ? `${file} is not installed (not found on PATH)` : undefined,
     );
-  }
-  return { command, exitCode, stdout, stderr, failed };
-}
-
-export interface ChunkedRunOptions extends RunOptions {
-  /** Called with every chunk the program writes, as it arrives (e.g. `qemu-img -p` progress, which redraws with \r, not lines). */
-  onOutput: (text: string, stream: 'stdout' | 'stderr') => void;
-}
-
-/**
- * Like `run`, but hands output to `onOutput` while the program runs, for progress of long steps.
- * Same logging, cancellation and ToolError semantics as `run`.
- */
-export async function runWithChunks(file: string, args: readonly string[], options: ChunkedRunOptions): Promise<RunResult> {
-  const command = formatCommand(file, args);
-  if (options.logFile) appendFileSync(options.logFile, `$ ${command}\n`);
-  let result: Result;
-  try {
-    const subprocess = execa(file, args, {
-      cwd: options.cwd,
-      env: options.env,
-      input: options.input,
-      cancelSignal: options.signal,
-      timeout: options.timeoutMs,
-      reject: false,
-      stripFinalNewline: true,
-      forceKillAfterDelay: 5000,
-    });
-    subprocess.stdout?.on('data', (chunk: Buffer) => options.onOutput(chunk.toString('utf8'), 'stdout'));
-    subprocess.stderr?.on('data', (chunk: Buffer) => options.onOutput(chunk.toString('utf8'), 'stderr'));
-    result = await subprocess;
-  } catch (error) {
-    throw new ToolError(command, 127, '', `cannot start ${file}: ${(error as Error).message}`);
-  }
-  const stdout = String(result.stdout ?? '');
-  const stderr = String(result.stderr ?? '');
-  if (options.logFile) appendFileSync(options.logFile, `${stdout}${stdout ? '\n' : ''}${stderr}${stderr ? '\n' : ''}`);
-  if (result.isCanceled) throw options.signal?.reason ?? new ToolError(command, 130, '', `${file} was cancelled`);
-  const exitCode = typeof result.exitCode === 'number' ? result.exitCode : result.failed ? 127 : 0;
-  const failed = exitCode !== 0 || result.failed;
-  if (failed && !options.allowFailure) {
-    const notFound = (result as { code?: string }).code === 'ENOENT';
-    throw new ToolError(command, notFound ? 127 : exitCode || 1, tailLines(stderr || stdout), notFound ? `${file} is not installed (not found on PATH)` : undefined);
   }
   return { command, exitCode, stdout, stderr, failed };
 }

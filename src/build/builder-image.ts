@@ -7,7 +7,7 @@ import { sha256Hex } from '../plan/digest.js';
 import { buildImage, imageExists, imageId, importImage, pullImage, type Engine } from '../tools/engine.js';
 import { BUILDER_GID, BUILDER_UID, CONTAINER_HOME } from './container-argv.js';
 import { writeFileAtomic } from './files.js';
-import { renderTemplate } from './templates.js';
+import { renderTemplate } from '../templates.js';
 
 /** The Yocto scarthgap host packages for Debian 12, plus what the image itself needs (locales, tini). */
 export const HOST_PACKAGES = [

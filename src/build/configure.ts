@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildPlan } from '../plan/types.js';
 import { writeFileAtomic, writeIfChanged } from './files.js';
-import { renderTemplate } from './templates.js';
+import { renderTemplate } from '../templates.js';
 
 /** Absolute paths of the build directory; the same inside the container (mounted at the same path). */
 export function buildPaths(plan: BuildPlan, workDir: string) {

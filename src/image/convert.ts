@@ -9,7 +9,7 @@ import { removeTree, tempSibling, writeFileAtomic } from './atomic.js';
 import { sha256File } from './sha256.js';
 import { buildhistoryDirFor, licensesFromBuildhistory } from './buildhistory.js';
 import { parsePackageList } from './package-list.js';
-import { renderImageTemplate } from './render.js';
+import { renderTemplate } from '../templates.js';
 
 /**
  * deploy dir → output dir holding the qcow2 backing file, the kernel and the image's metadata,
@@ -174,7 +174,7 @@ async function licenseManifestFromBuildhistory(found: DeployArtifacts, dest: str
   const packages = parsePackageList(await readFile(found.packageManifest!.resolved, 'utf8'), found.packageManifest!.resolved).map((p) => p.name);
   const result = licensesFromBuildhistory(dir, packages);
   if (!result?.found.length) return undefined;
-  await writeFile(dest, renderImageTemplate('image/license.manifest.hbs', { packages: result.found }));
+  await writeFile(dest, renderTemplate('image/license.manifest.hbs', { packages: result.found }));
   notes.push(
     `licence manifest: generated from buildhistory (${dir}) for ${result.found.length} of ${packages.length} packages` +
       (result.missing.length ? `; no record for ${result.missing.join(', ')}` : ''),

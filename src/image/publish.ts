@@ -7,7 +7,7 @@ import { UserError } from '../errors.js';
 import { onCleanup } from '../signals.js';
 import { removeTree, tempSibling, writeFileAtomic } from './atomic.js';
 import { MANIFEST_FILE, type Manifest } from './manifest-schema.js';
-import { renderImageTemplate } from './render.js';
+import { renderTemplate } from '../templates.js';
 import { sha256File } from './sha256.js';
 import { readManifestFile, verifyManifest, type VerifyReporter } from './verify.js';
 
@@ -98,7 +98,7 @@ export async function publishImage(input: PublishInput): Promise<PublishResult> 
     const known = new Map(staged.artifacts.map((a) => [a.path, a.sha256]));
     const sums: { path: string; sha256: string }[] = [];
     for (const path of listed) sums.push({ path, sha256: known.get(path) ?? (await sha256File(join(staging, path), undefined, input.signal)) });
-    writeFileAtomic(join(staging, SHA256SUMS), renderImageTemplate('publish/SHA256SUMS.hbs', { files: sums }));
+    writeFileAtomic(join(staging, SHA256SUMS), renderTemplate('publish/SHA256SUMS.hbs', { files: sums }));
 
     for (const file of [...listed, SHA256SUMS]) chmodSync(join(staging, file), 0o444);
     chmodSync(staging, 0o555);

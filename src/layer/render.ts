@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
-import Handlebars from 'handlebars';
 import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
-import { layersDir, templatesDir } from '../package-paths.js';
+import { layersDir } from '../package-paths.js';
+import { renderTemplate } from '../templates.js';
 import type { BuildPlan } from '../plan/types.js';
 import { onCleanup } from '../signals.js';
 import { TEMPLATED_FILES } from './files.js';
@@ -20,19 +20,6 @@ export interface RenderedFile {
 
 export const LAYER_NAME = 'meta-vvehicle';
 const staticLayerDir = join(layersDir, LAYER_NAME);
-
-// one isolated Handlebars, with the house settings: no HTML escaping, unknown names are errors
-const handlebars = Handlebars.create();
-const compiled = new Map<string, HandlebarsTemplateDelegate>();
-
-function template(name: string): HandlebarsTemplateDelegate {
-  let t = compiled.get(name);
-  if (!t) {
-    t = handlebars.compile(readFileSync(join(templatesDir, name), 'utf8'), { noEscape: true, strict: true });
-    compiled.set(name, t);
-  }
-  return t;
-}
 
 /** The files of layers/meta-vvehicle/, as they are. */
 function staticFiles(dir = staticLayerDir): RenderedFile[] {
@@ -59,7 +46,7 @@ export function renderLayer(config: Config, plan: BuildPlan): RenderedFile[] {
     if (entry.when && !entry.when(view)) continue;
     const path = entry.path(view);
     if (files.has(path)) throw new Error(`layer file ${path} is both static and templated`);
-    files.set(path, { path, content: template(entry.template)(view), mode: entry.mode ?? 0o644 });
+    files.set(path, { path, content: renderTemplate(entry.template, view), mode: entry.mode ?? 0o644 });
   }
   return [...files.values()].sort((a, b) => (a.path < b.path ? -1 : a.path > b.path ? 1 : 0));
 }

@@ -1,6 +1,6 @@
 import { isAbsolute } from 'node:path';
 import { z } from 'zod';
-import { run, runWithChunks, tailLines } from '../exec.js';
+import { run, tailLines } from '../exec.js';
 import { ToolError } from '../errors.js';
 
 /** The qemu-img wrapper: argv arrays only, every call through src/exec.ts. */
@@ -55,7 +55,7 @@ export async function convertToQcow2(
     await run(QEMU_IMG, convertArgs(source, dest, qcow2, false), options);
     return;
   }
-  await runWithChunks(QEMU_IMG, convertArgs(source, dest, qcow2, true), {
+  await run(QEMU_IMG, convertArgs(source, dest, qcow2, true), {
     ...options,
     onOutput: (text, stream) => {
       const percent = stream === 'stdout' ? parseProgress(text) : undefined;

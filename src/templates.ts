@@ -1,14 +1,14 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Handlebars from 'handlebars';
-import { templatesDir } from '../package-paths.js';
+import { templatesDir } from './package-paths.js';
 
-// an isolated Handlebars with the house settings: no HTML escaping, unknown names are errors
+// one isolated Handlebars with the house settings: no HTML escaping, an unknown name is an error
 const handlebars = Handlebars.create();
 const compiled = new Map<string, HandlebarsTemplateDelegate>();
 
-/** Renders templates/<name> (the publish layout's generated text files). */
-export function renderImageTemplate(name: string, data: object): string {
+/** Renders templates/<name>: every text vvehicle generates goes through here. */
+export function renderTemplate(name: string, data: object): string {
   let template = compiled.get(name);
   if (!template) {
     template = handlebars.compile(readFileSync(join(templatesDir, name), 'utf8'), { noEscape: true, strict: true });
