@@ -6,6 +6,7 @@ import { beforeAll, describe, expect, it } from 'vitest';
 import { packageRoot } from '../../src/package-paths.js';
 import { makeDeployDir } from '../helpers/deploy-dir.js';
 import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const cli = join(packageRoot, 'dist', 'cli.js');
 
@@ -26,16 +27,6 @@ function childrenNamed(parent: number, name: string): number[] {
 }
 
 const alive = (pid: number) => existsSync(`/proc/${pid}`) && !readFileSync(`/proc/${pid}/stat`, 'utf8').includes(') Z ');
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** Ctrl-C on a real `node dist/cli.js convert` while qemu-img works: exit 130, qemu-img gone, nothing left behind. */
 describe('vvehicle convert interrupted', () => {
@@ -60,8 +51,8 @@ describe('vvehicle convert interrupted', () => {
     child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 
-    const qemuImg = await waitFor('qemu-img convert to start', () => childrenNamed(child.pid!, 'qemu-img')[0], 60_000);
-    const staging = await waitFor('the staging dir', () => readdirSync(root).find((n) => n.startsWith('.out.staging-')), 10_000);
+    const qemuImg = await waitFor('qemu-img convert to start', () => childrenNamed(child.pid!, 'qemu-img')[0], 60_000, 50);
+    const staging = await waitFor('the staging dir', () => readdirSync(root).find((n) => n.startsWith('.out.staging-')), 10_000, 50);
     expect(statSync(join(root, staging)).isDirectory()).toBe(true);
 
     child.kill('SIGINT');

@@ -5,19 +5,10 @@ import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { busyboxImage, isAlive, qemuChildrenOf, type BootableImage } from '../helpers/fixtures/index.js';
 import { tempDir } from '../helpers/tmp.js';
+import { waitFor } from '../helpers/wait.js';
 
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(repo, 'dist', 'cli.js');
-
-async function waitFor<T>(what: string, probe: () => T | undefined, timeoutMs: number): Promise<T> {
-  const end = Date.now() + timeoutMs;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined) return value;
-    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 200));
-  }
-}
 
 /** Ctrl-C on a real `node dist/cli.js smoke` mid-boot: exit 130, our QEMU and its overlay are gone. */
 describe('vvehicle smoke interrupted', () => {
@@ -36,12 +27,12 @@ describe('vvehicle smoke interrupted', () => {
     child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 
-    const qemuPid = await waitFor('QEMU to start', () => qemuChildrenOf(child.pid!)[0], 60_000);
+    const qemuPid = await waitFor('QEMU to start', () => qemuChildrenOf(child.pid!)[0], 60_000, 200);
     const overlay = /file=([^,\0]*overlay\.qcow2)/.exec(readFileSync(`/proc/${qemuPid}/cmdline`, 'utf8'))?.[1];
     expect(overlay).toBeDefined();
     expect(existsSync(overlay!)).toBe(true);
     // mid-boot: the kernel is running, the verdict is far away
-    await waitFor('the kernel to boot', () => (existsSync(consoleLog) && readFileSync(consoleLog, 'utf8').includes('Booting Linux') ? true : undefined), 120_000);
+    await waitFor('the kernel to boot', () => (existsSync(consoleLog) && readFileSync(consoleLog, 'utf8').includes('Booting Linux') ? true : undefined), 120_000, 200);
 
     child.kill('SIGINT');
     expect(await exited).toBe(130);
