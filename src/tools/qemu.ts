@@ -53,7 +53,9 @@ export function bootArgs(spec: BootSpec): string[] {
     '-drive', `if=none,id=disk0,file=${spec.disk},format=qcow2`,
     '-device', 'virtio-blk-pci,drive=disk0',
     '-netdev', `user,id=net0${hostfwd}`,
-    '-device', 'virtio-net-pci,netdev=net0',
+    // romfile= (empty): direct kernel boot never runs the NIC's option ROM, so QEMU must not need
+    // efi-virtio.rom (ipxe-qemu, only a Recommends of qemu-system-arm) to start
+    '-device', 'virtio-net-pci,netdev=net0,romfile=',
   ];
 }
 

@@ -23,7 +23,7 @@ describe('qemu-system-aarch64 argv', () => {
       '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
       '-kernel', '/img/Image', '-append', 'root=/dev/vda rw console=ttyAMA0',
       '-drive', 'if=none,id=disk0,file=/tmp/vvehicle-smoke-x/overlay.qcow2,format=qcow2', '-device', 'virtio-blk-pci,drive=disk0',
-      '-netdev', 'user,id=net0,hostfwd=tcp:127.0.0.1:40001-:9100,hostfwd=tcp:127.0.0.1:40002-:13133', '-device', 'virtio-net-pci,netdev=net0',
+      '-netdev', 'user,id=net0,hostfwd=tcp:127.0.0.1:40001-:9100,hostfwd=tcp:127.0.0.1:40002-:13133', '-device', 'virtio-net-pci,netdev=net0,romfile=',
     ]);
   });
 
