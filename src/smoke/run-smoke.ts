@@ -155,10 +155,12 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       if (expectations.outcome?.verdict === 'pass') {
         const leftMs = inputs.overallTimeoutSec !== undefined ? inputs.overallTimeoutSec * 1000 - now() : Infinity;
         const budgetMs = Math.max(0, Math.min(PROBE_BUDGET_SEC * factor * 1000, leftMs));
+        const expect = inputs.identity?.expect;
+        const probeExpectations = expect?.kind === 'echo' && expect.vehicleId ? { vehicleId: expect.vehicleId } : {};
         const ports: Record<ProbeSpec['id'], number> = { 'node-exporter-metrics': metricsPort!, 'otelcol-health': otelPort! };
         for (const planned of planProbes(inputs.probes, health)) {
           const result = planned.run
-            ? await runProbe(planned.spec, ports[planned.spec.id], budgetMs, inputs.signal)
+            ? await runProbe(planned.spec, ports[planned.spec.id], budgetMs, inputs.signal, probeExpectations)
             : { id: planned.spec.id, status: 'skipped' as const, durationMs: 0, detail: planned.reason ?? 'skipped' };
           probes.push(result);
           inputs.onProgress?.(`probe ${planned.spec.id}: ${result.status} (${result.detail})`);
