@@ -66,10 +66,10 @@ describe('qemu-system-aarch64 argv', () => {
 });
 
 describe('required units', () => {
-  it('are the core targets, the health unit and the enabled payloads of the config', () => {
+  it('are the core targets, the health and identity units and the enabled payloads of the config', () => {
     const { config } = loadConfig({ cwd: '/nonexistent' });
     expect(requiredUnits(config)).toEqual([
-      'vvehicle-health.service', 'systemd-networkd.service', 'local-fs.target', 'sysinit.target', 'basic.target', 'multi-user.target',
+      'vvehicle-health.service', 'vvehicle-identity.service', 'systemd-networkd.service', 'local-fs.target', 'sysinit.target', 'basic.target', 'multi-user.target',
       'node_exporter.socket', 'node_exporter.service', 'otelcol-contrib.service', 'nr-ue.service',
     ]);
     const noUe = { ...config, components: { ...config.components, ueransim: { ...config.components.ueransim, enabled: false } } };
