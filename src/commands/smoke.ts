@@ -6,12 +6,12 @@ import { writeFileAtomic } from '../image/atomic.js';
 import { CONVERT_RESULT_FILE, readConvertResult } from '../image/convert-result.js';
 import { DEFAULT_SMOKE_FILE } from '../image/manifest.js';
 import { runSignal } from '../signals.js';
-import { CORE_REQUIRED_UNITS } from '../smoke/console-patterns.js';
+import { requiredUnits } from '../smoke/required-units.js';
 import { runSmoke } from '../smoke/run-smoke.js';
 import type { SmokeResult } from '../smoke/types.js';
 import type { Config } from '../config/schema.js';
-import { openContext, type CommonOptions } from './context.js';
-import { runTasks } from './listr-renderer.js';
+import { openContext, type CommonOptions } from '../context.js';
+import { runTasks } from '../progress/listr-renderer.js';
 
 export interface SmokeOptions extends CommonOptions {
   from?: string;
@@ -94,17 +94,6 @@ function bootFiles(options: SmokeOptions, config: Config, workDir: string, cwd: 
     kernel: options.kernel ? resolve(cwd, options.kernel) : converted.kernelPath,
     dir,
   };
-}
-
-/** Units whose failure on the console ends the boot at once: core targets plus the enabled payloads. */
-export function requiredUnits(config: Config): string[] {
-  const c = config.components;
-  return [
-    ...CORE_REQUIRED_UNITS,
-    ...(c.nodeExporter.enabled ? ['node_exporter.socket', 'node_exporter.service'] : []),
-    ...(c.otelcolContrib.enabled ? ['otelcol-contrib.service'] : []),
-    ...(c.ueransim.enabled ? ['nr-ue.service'] : []),
-  ];
 }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {
