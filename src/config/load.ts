@@ -37,7 +37,8 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const chain: YamlSource[] = [];
   const problems: ConfigProblem[] = [];
   const start = configFile ?? join(embeddedProfilesDir, `${DEFAULT_PROFILE}.yml`);
-  collectChain(start, options.cwd, chain, problems, []);
+  // a project file without `extends` extends the embedded default (kas-style: a minimal file works)
+  collectChain(start, options.cwd, chain, problems, [], configFile ? DEFAULT_PROFILE : undefined);
   if (problems.length) throw new ConfigError(problems);
 
   const merged = chain.reduceRight<unknown>((acc, src) => mergeProfiles(acc, withoutExtends(src.value)), {});
@@ -93,8 +94,11 @@ function withoutExtends(value: unknown): unknown {
   return rest;
 }
 
-/** Follows `extends:` from the most derived file to the root profile. */
-function collectChain(file: string, cwd: string, chain: YamlSource[], problems: ConfigProblem[], seen: string[]): void {
+/**
+ * Follows `extends:` from the most derived file to the root profile. `implicitParent` is what the
+ * first file extends when it does not say (the project file: the embedded default profile).
+ */
+function collectChain(file: string, cwd: string, chain: YamlSource[], problems: ConfigProblem[], seen: string[], implicitParent?: string): void {
   const { source, problems: readProblems } = readYamlSource(file, display(file, cwd));
   if (!source) {
     problems.push(...readProblems);
@@ -102,7 +106,10 @@ function collectChain(file: string, cwd: string, chain: YamlSource[], problems: 
   }
   chain.push(source);
   const parent = (source.value as Record<string, unknown>)[EXTENDS_KEY];
-  if (parent === undefined) return;
+  if (parent === undefined) {
+    if (implicitParent) collectChain(join(embeddedProfilesDir, `${implicitParent}.yml`), cwd, chain, problems, [...seen, file]);
+    return;
+  }
   const where = locateIn(source, [EXTENDS_KEY]) ?? { line: 1, col: 1 };
   const at = (message: string) => problems.push({ file: source.file, ...where, path: EXTENDS_KEY, message });
   if (typeof parent !== 'string' || !/^[A-Za-z0-9._/-]+$/.test(parent)) {

@@ -57,6 +57,25 @@ describe('profiles and the lock file', () => {
     expect(files).toHaveLength(2);
   });
 
+  it('a project file without extends extends the embedded default profile (kas-style minimal file)', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'vvehicle.yml'), 'version: 1.2.3\n');
+    const { config, profile, files } = loadConfig({ cwd: dir });
+    expect(config.version).toBe('1.2.3');
+    expect(config.machine).toBe('qemuarm64');
+    expect(profile).toBe('gateway-qemuarm64');
+    expect(files).toHaveLength(2);
+    expect(files[1]).toMatch(/profiles\/gateway-qemuarm64\.yml$/);
+  });
+
+  it('a profile reached by extends that has no extends of its own is a root: nothing is added to it', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'vvehicle.yml'), 'extends: mine\n');
+    mkdirSync(join(dir, 'profiles'));
+    writeFileSync(join(dir, 'profiles', 'mine.yml'), 'name: mine\n');
+    expect(() => loadConfig({ cwd: dir })).toThrow(/version: is required/);
+  });
+
   it('a profile next to the project file wins over the embedded one of the same name', () => {
     const dir = tempDir();
     writeFileSync(join(dir, 'vvehicle.yml'), 'extends: lab\n');
