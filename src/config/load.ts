@@ -37,15 +37,14 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const chain: YamlSource[] = [];
   const problems: ConfigProblem[] = [];
   const start = configFile ?? join(embeddedProfilesDir, `${DEFAULT_PROFILE}.yml`);
-  // a project file without `extends` extends the embedded default (kas-style: a minimal file works)
-  collectChain(start, options.cwd, chain, problems, [], configFile ? DEFAULT_PROFILE : undefined);
+  collectChain(start, options.cwd, chain, problems, []);
   if (problems.length) throw new ConfigError(problems);
 
   const merged = chain.reduceRight<unknown>((acc, src) => mergeProfiles(acc, withoutExtends(src.value)), {});
   const locate = (path: readonly PathSegment[], atKey = false) => locateFirst(chain, path, atKey);
 
   const parsed = configSchema.safeParse(merged, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error, locate));
+  if (!parsed.success) throw new ConfigError(missingExtends(zodProblems(parsed.error, locate), configFile && chain.length === 1 ? chain[0]! : undefined));
 
   const baseDir = configFile ? dirname(configFile) : options.cwd;
   const lockFile = join(baseDir, LOCK_FILE);
@@ -94,11 +93,8 @@ function withoutExtends(value: unknown): unknown {
   return rest;
 }
 
-/**
- * Follows `extends:` from the most derived file to the root profile. `implicitParent` is what the
- * first file extends when it does not say (the project file: the embedded default profile).
- */
-function collectChain(file: string, cwd: string, chain: YamlSource[], problems: ConfigProblem[], seen: string[], implicitParent?: string): void {
+/** Follows `extends:` from the most derived file to the root profile. */
+function collectChain(file: string, cwd: string, chain: YamlSource[], problems: ConfigProblem[], seen: string[]): void {
   const { source, problems: readProblems } = readYamlSource(file, display(file, cwd));
   if (!source) {
     problems.push(...readProblems);
@@ -106,10 +102,7 @@ function collectChain(file: string, cwd: string, chain: YamlSource[], problems: 
   }
   chain.push(source);
   const parent = (source.value as Record<string, unknown>)[EXTENDS_KEY];
-  if (parent === undefined) {
-    if (implicitParent) collectChain(join(embeddedProfilesDir, `${implicitParent}.yml`), cwd, chain, problems, [...seen, file]);
-    return;
-  }
+  if (parent === undefined) return;
   const where = locateIn(source, [EXTENDS_KEY]) ?? { line: 1, col: 1 };
   const at = (message: string) => problems.push({ file: source.file, ...where, path: EXTENDS_KEY, message });
   if (typeof parent !== 'string' || !/^[A-Za-z0-9._/-]+$/.test(parent)) {
@@ -150,6 +143,25 @@ function locateFirst(chain: YamlSource[], path: readonly PathSegment[], atKey = 
     }
   }
   return { file: chain[0]?.file ?? '(config)', line: 1, col: 1 };
+}
+
+/**
+ * A file without `extends` is a complete profile of its own (as a kas file without includes is):
+ * nothing is merged into it silently. A project file that is not complete almost always just
+ * forgot `extends`: one message that says so replaces the wall of "is required" lines.
+ */
+function missingExtends(problems: ConfigProblem[], rootProjectFile: YamlSource | undefined): ConfigProblem[] {
+  const missing = problems.filter((p) => p.message.startsWith('is required'));
+  if (!rootProjectFile || missing.length === 0) return problems;
+  const keys = [...new Set(missing.map((p) => p.path.split('.')[0]!))];
+  const summary: ConfigProblem = {
+    file: rootProjectFile.file,
+    line: 1,
+    col: 1,
+    path: EXTENDS_KEY,
+    message: `no "extends", and not a complete profile (missing ${keys.join(', ')}): add "extends: ${DEFAULT_PROFILE}" as the first line to change only what differs from the default profile`,
+  };
+  return [summary, ...problems.filter((p) => !missing.includes(p))];
 }
 
 type Locator = (path: readonly PathSegment[], atKey?: boolean) => { file: string; line: number; col: number };
