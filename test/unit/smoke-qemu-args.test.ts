@@ -2,7 +2,7 @@ import { readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { requiredUnits } from '../../src/commands/smoke.js';
+import { requiredUnits } from '../../src/smoke/required-units.js';
 import { chooseAccel } from '../../src/host/accel.js';
 import { smokeJunitXml } from '../../src/smoke/junit.js';
 import type { SmokeResult } from '../../src/smoke/types.js';
