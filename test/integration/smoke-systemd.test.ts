@@ -18,8 +18,11 @@ import type { SmokeResult } from '../../src/smoke/types.js';
 async function bootSystemd(image: BootableImage, dir: string, extra: string[] = []) {
   const junit = join(dir, 'smoke.xml');
   const consoleLog = join(dir, 'console.log');
+  // under TCG on a loaded 2-core host, udev's coldplug can take longer than the 90 s systemd waits for
+  // /dev/ttyAMA0 before giving up on the serial getty (and the login prompt smoke waits for)
   const r = await runCli(['smoke', '-w', join(dir, 'work'), '--disk', image.qcow2, '--kernel', image.kernel, '--initrd', image.initrd,
-    '--accel', 'tcg', '--memory', '1024', '--json', '--junit', junit, '--console-log', consoleLog, ...extra]);
+    '--accel', 'tcg', '--memory', '1024', '--append', 'systemd.default_device_timeout_sec=900',
+    '--json', '--junit', junit, '--console-log', consoleLog, ...extra]);
   return { ...r, result: JSON.parse(r.stdout) as SmokeResult, junit, consoleLog };
 }
 
