@@ -41,12 +41,15 @@ export class ToolError extends Error {
   readonly command: string;
   readonly exitCode: number;
   readonly tail: string;
-  constructor(command: string, exitCode: number, tail: string, message?: string) {
+  /** The file the program was writing, when its wrapper says (a full disk is then reported there). */
+  readonly writes: string | undefined;
+  constructor(command: string, exitCode: number, tail: string, message?: string, writes?: string) {
     super(message ?? `${command} failed with exit code ${exitCode}`);
     this.name = 'ToolError';
     this.command = command;
     this.exitCode = exitCode;
     this.tail = tail;
+    this.writes = writes;
   }
 }
 

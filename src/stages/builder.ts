@@ -9,7 +9,12 @@ function builderFile(state: PipelineState): string {
 
 export function readBuilderRecord(workDir: string): BuilderRecord | undefined {
   const file = join(workDir, 'builder.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BuilderRecord) : undefined;
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as BuilderRecord;
+  } catch {
+    return undefined; // damaged (a crash while it was written): the builder stage makes it again
+  }
 }
 
 export const builderStage: Stage = {
