@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
 import { renderLayer, writeLayer } from '../layer/render.js';
-import { openContext, type CommonOptions } from './context.js';
-import { printNotes } from './notes.js';
+import { openContext, type CommonOptions } from '../context.js';
+import { printNotes } from '../progress/notes.js';
 
 export interface LayerOptions extends CommonOptions {
   /** Output directory; default <work-dir>/layers/meta-vvehicle. */

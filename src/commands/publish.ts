@@ -1,9 +1,9 @@
 import { join, relative, resolve } from 'node:path';
 import { publishImage, type PublishResult } from '../image/publish.js';
 import { runSignal } from '../signals.js';
-import { openContext, type CommonOptions } from './context.js';
-import { runTasks, throttledPercent } from './listr-renderer.js';
-import { printNotes } from './notes.js';
+import { openContext, type CommonOptions } from '../context.js';
+import { runTasks, throttledPercent } from '../progress/listr-renderer.js';
+import { printNotes } from '../progress/notes.js';
 
 export interface PublishOptions extends CommonOptions {
   from?: string;
