@@ -20,7 +20,8 @@ export class DiskSpaceError extends UserError {
   /** `what` (e.g. "the converted image") marks a refusal made before writing anything. */
   constructor(code: DiskCode, path: string, neededBytes?: number, what?: string) {
     const free = freeBytesAt(path);
-    const amounts = [free !== undefined ? `${formatBytes(free)} free there` : '', neededBytes !== undefined ? `${formatBytes(neededBytes)} needed` : ''].filter(Boolean).join(', ');
+    const short = free !== undefined && neededBytes !== undefined && neededBytes > free ? `${formatBytes(neededBytes - free)} short` : '';
+    const amounts = [free !== undefined ? `${formatBytes(free)} free there` : '', neededBytes !== undefined ? `${formatBytes(neededBytes)} needed` : '', short].filter(Boolean).join(', ');
     const message =
       code === 'EROFS'
         ? `cannot write ${path}: ${DISK_CODES[code]}`

@@ -31,7 +31,7 @@ function expectDiskFault(r: { code: number | null; stderr: string }, message: Re
   expect(r.code, r.stderr).toBe(2);
 }
 
-const AMOUNTS = /\(\d+(\.\d)? (bytes|KiB|MiB) free there, \d+(\.\d)? (KiB|MiB) needed\)/;
+const AMOUNTS = /\(\d+(\.\d)? (bytes|KiB|MiB) free there, \d+(\.\d)? (KiB|MiB) needed, \d+(\.\d)? (bytes|KiB|MiB) short\)/;
 
 describe('disk full (a real, small tmpfs)', () => {
   beforeAll(() => ensureBuilt(), 300_000);
