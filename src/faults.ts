@@ -114,8 +114,9 @@ export function daemonFault(text: string, engine?: 'docker' | 'podman'): DaemonU
     if (pattern.test(text)) return new DaemonUnreachable(daemon, text.split('\n').find((l) => pattern.test(l))!.trim(), hint);
   }
   if (engine && /did not answer within/.test(text)) {
-    const [, daemon, hint] = DAEMON_TEXT[engine === 'docker' ? 0 : 1]!;
-    return new DaemonUnreachable(engine === 'docker' ? daemon : 'podman (or its API service)', text, `${hint}; a local podman that hangs often waits on a storage lock: \`podman system migrate\``);
+    return engine === 'docker'
+      ? new DaemonUnreachable('the Docker daemon', text, DAEMON_TEXT[0]![2])
+      : new DaemonUnreachable('podman', text, 'if CONTAINER_HOST is set, restart the Podman API service it points at; otherwise look for a stuck podman process holding its storage lock');
   }
   return undefined;
 }

@@ -49,7 +49,13 @@ export function acquireLock(file: string, what: string): HeldLock {
   // the content is complete before the lock appears: link(2) of a written temp file is an atomic create
   mkdirSync(dirname(file), { recursive: true });
   const temp = tempSibling(file, 'tmp');
-  writeFileSync(temp, `${JSON.stringify(me)}\n`);
+  try {
+    writeFileSync(temp, `${JSON.stringify(me)}\n`);
+  } catch (error) {
+    rmSync(temp, { force: true });
+    (error as NodeJS.ErrnoException).path ??= file; // a failed write(2) names no file: a full disk is reported here
+    throw error;
+  }
   let recovered: string | undefined;
   try {
     for (let attempt = 0; ; attempt++) {
