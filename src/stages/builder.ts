@@ -9,12 +9,7 @@ function builderFile(state: PipelineState): string {
 
 export function readBuilderRecord(workDir: string): BuilderRecord | undefined {
   const file = join(workDir, 'builder.json');
-  if (!existsSync(file)) return undefined;
-  try {
-    return JSON.parse(readFileSync(file, 'utf8')) as BuilderRecord;
-  } catch {
-    return undefined; // damaged (a crash while it was written): the builder stage makes it again
-  }
+  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BuilderRecord) : undefined;
 }
 
 export const builderStage: Stage = {
