@@ -6,6 +6,7 @@ import { acquireLock } from '../process-lock.js';
 import { onCleanup, runSignal } from '../signals.js';
 import type { PipelineState } from '../stages/types.js';
 import type { Engine } from '../tools/engine.js';
+import { removeOrphanContainer } from './container.js';
 import { chooseEngine, requireFreeSpace, requireRunnableEngine, requireWritableWorkDir } from './preflight.js';
 
 /** Flags of every command that touches sources. */
@@ -77,9 +78,11 @@ export async function withWorkDirLock<T>(state: PipelineState, fn: () => Promise
   const workDir = state.context.workDir;
   requireWritableWorkDir(workDir);
   const lock = acquireLock(join(workDir, '.lock'), `work directory ${workDir}`);
-  if (lock.recovered) state.notes.push(lock.recovered);
   const forget = onCleanup(() => lock.release());
   try {
+    if (lock.recovered) state.notes.push(lock.recovered);
+    const orphan = await removeOrphanContainer(workDir);
+    if (orphan) state.notes.push(orphan);
     return await fn();
   } finally {
     lock.release();
