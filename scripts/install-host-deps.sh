@@ -7,6 +7,7 @@ PACKAGES=(
   git ca-certificates curl
   qemu-utils qemu-system-arm
   podman runc uidmap
+  docker.io
   e2fsprogs cpio kmod busybox-static
   debootstrap qemu-user-static binfmt-support
 )

@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { describeError, exitCodeFor, Interrupted, UserError } from './errors.js';
+import { machineFault } from './faults.js';
 import { toolVersion } from './package-paths.js';
 import { installSignalHandlers, runCleanups, runSignal } from './signals.js';
 
@@ -152,7 +153,7 @@ export async function main(argv: string[], out: Print = printOut, err: Print = p
       return error.exitCode === 0 ? 0 : 2;
     }
     await runCleanups();
-    const reported = runSignal.aborted && !(error instanceof UserError) ? new Interrupted() : error;
+    const reported = runSignal.aborted && !(error instanceof UserError) ? new Interrupted() : (machineFault(error) ?? error);
     err(describeError(reported, debug));
     return exitCodeFor(reported);
   }

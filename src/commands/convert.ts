@@ -6,6 +6,7 @@ import type { ConvertResult } from '../image/convert-result.js';
 import { runSignal } from '../signals.js';
 import { openContext, type CommonOptions } from '../context.js';
 import { runTasks, throttledPercent } from '../progress/listr-renderer.js';
+import { printNotes } from '../progress/notes.js';
 
 export interface ConvertOptions extends CommonOptions {
   deployDir?: string;
@@ -28,6 +29,7 @@ export async function convertCommand(options: ConvertOptions, cwd = process.cwd(
   const logsDir = join(workDir, plan.dirs.logs);
   const logFile = join(logsDir, `convert-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
   const qcow2 = loaded.config.output.qcow2;
+  const notes: string[] = [];
 
   const ctx = await runTasks<ConvertCtx>(
     [
@@ -48,6 +50,7 @@ export async function convertCommand(options: ConvertOptions, cwd = process.cwd(
             c.found!,
             {
               step: (title) => (task.title = title),
+              note: (text) => notes.push(text),
               progress: (text) => {
                 const percent = Number.parseFloat(text.replace(/^\D+/, ''));
                 if (Number.isNaN(percent) || show(percent)) task.output = text;
@@ -59,7 +62,7 @@ export async function convertCommand(options: ConvertOptions, cwd = process.cwd(
       },
     ],
     {},
-  );
+  ).finally(() => printNotes(notes));
   const result = ctx.result!;
   if (options.json) return JSON.stringify({ dir: outDir, ...result }, null, 2);
   return describeConvert(outDir, result, cwd);

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { toolVersion } from '../package-paths.js';
 import type { BuildPlan } from '../plan/types.js';
-import { removeTree, tempSibling, writeFileAtomic } from './atomic.js';
+import { removeTree, sweepLeftovers, tempSibling, writeFileAtomic } from './atomic.js';
 import { readConvertResult, type ConvertResult } from './convert-result.js';
 import { FLAG_PATTERNS, parseLicenseManifest, summarizeLicenses } from './licenses.js';
 import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, manifestSchema, type Manifest, type ManifestArtifact, type SmokeSummary } from './manifest-schema.js';
@@ -31,8 +31,9 @@ export interface ManifestInput {
   now?: () => Date;
 }
 
-export async function writeManifest(input: ManifestInput): Promise<{ path: string; manifest: Manifest }> {
+export async function writeManifest(input: ManifestInput): Promise<{ path: string; manifest: Manifest; leftovers: string[] }> {
   const { dir, result, qcow2Path } = readConvertResult(input.dir);
+  const leftovers = sweepLeftovers(dir);
   const { plan } = input;
   if (result.name !== plan.name || result.version !== plan.version) {
     throw new UserError(
@@ -95,7 +96,7 @@ export async function writeManifest(input: ManifestInput): Promise<{ path: strin
   }
   const path = join(dir, MANIFEST_FILE);
   writeFileAtomic(path, `${JSON.stringify(parsed.data, null, 2)}\n`);
-  return { path, manifest: parsed.data };
+  return { path, manifest: parsed.data, leftovers };
 }
 
 function convertArtifacts(r: ConvertResult): ManifestArtifact[] {

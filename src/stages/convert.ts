@@ -31,6 +31,7 @@ export const convertStage: Stage = {
       found,
       {
         step: (title) => (task.output = title),
+        note: (text) => state.notes.push(text),
         progress: (text) => {
           const percent = Number.parseFloat(text.replace(/^\D+/, ''));
           if (Number.isNaN(percent) || show(percent)) task.output = text;
