@@ -73,6 +73,7 @@ export async function writeManifest(input: ManifestInput): Promise<{ path: strin
     boot: {
       method: 'direct-kernel',
       kernel: result.kernel,
+      ...(result.initramfs ? { initrd: result.initramfs } : {}),
       disk,
       cmdline: BOOT_CMDLINE,
       machine: 'virt',
@@ -113,6 +114,7 @@ function convertArtifacts(r: ConvertResult): ManifestArtifact[] {
     },
     { role: 'kernel', ...file(r.kernel), format: 'arm64-image' },
   ];
+  if (r.initramfs) list.push({ role: 'initramfs', ...file(r.initramfs), format: 'cpio-archive' });
   if (r.packageManifest) list.push({ role: 'package-list', ...file(r.packageManifest), format: 'bitbake-manifest' });
   if (r.licenseManifest) list.push({ role: 'license-manifest', ...file(r.licenseManifest), format: 'yocto-license-manifest' });
   if (r.sbom) list.push({ role: 'sbom', ...file(r.sbom), format: r.sbom.endsWith('.spdx.json') ? 'spdx-3-json' : 'spdx-2.2-tar-zst' });
