@@ -57,6 +57,8 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .option('--timeout <seconds>', 'cap on the whole boot and probes (stage timeouts come from smoke.timeouts)')
     .option('--memory <MiB>', 'guest memory (default: smoke.memoryMiB)')
     .option('--cpus <n>', 'guest CPUs (default: smoke.cpus)')
+    .option('--credential <name=value>', 'identity credential passed to the guest instead of the test one, repeatable (e.g. vvehicle.vehicle-id=bench-01; NAME= leaves it out)', collect)
+    .option('--no-identity', 'pass no identity: the vehicle must boot, report identity "missing" and leave nr-ue not started')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--console-log <file>', 'serial console log (default: next to the image, or <work-dir>/logs)')
     .option('--json', 'print the result as JSON')

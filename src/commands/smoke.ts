@@ -7,6 +7,7 @@ import { CONVERT_RESULT_FILE, readConvertResult } from '../image/convert-result.
 import { DEFAULT_SMOKE_FILE } from '../image/manifest.js';
 import { runSignal } from '../signals.js';
 import { CORE_REQUIRED_UNITS } from '../smoke/console-patterns.js';
+import { parseCredentialFlags, smokeTestIdentity, type SmokeIdentity } from '../smoke/identity.js';
 import { runSmoke } from '../smoke/run-smoke.js';
 import type { SmokeResult } from '../smoke/types.js';
 import type { Config } from '../config/schema.js';
@@ -26,6 +27,9 @@ export interface SmokeOptions extends CommonOptions {
   consoleLog?: string;
   memory?: string;
   cpus?: string;
+  /** false with --no-identity */
+  identity?: boolean;
+  credential?: string[];
 }
 
 /**
@@ -39,6 +43,7 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
   const { disk, kernel, initrd, dir } = bootFiles(options, config, workDir, cwd);
   const accel = chooseAccel(options.accel ?? config.smoke.accel, readHostFacts());
   const consoleLog = resolve(cwd, options.consoleLog ?? join(dir ?? join(workDir, 'logs'), `smoke-${stamp()}.console.log`));
+  const identity = smokeIdentity(config, options);
 
   const ctx: { result?: SmokeResult } = {};
   await runTasks(
@@ -63,6 +68,7 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
             requiredUnits: requiredUnits(config),
             consoleLog,
             junit: options.junit && resolve(cwd, options.junit),
+            identity,
             signal: runSignal,
             onProgress: (message) => (task.output = message),
           });
@@ -99,6 +105,18 @@ function bootFiles(options: SmokeOptions, config: Config, workDir: string, cwd: 
   };
 }
 
+/**
+ * The identity smoke passes: by default a test identity (with --credential values over it), which the
+ * health line must echo back; with --no-identity none, and the vehicle must say so and keep nr-ue stopped.
+ */
+export function smokeIdentity(config: Config, options: { identity?: boolean; credential?: string[] } = {}): SmokeIdentity {
+  if (options.identity === false) {
+    if (options.credential?.length) throw new UserError('--credential and --no-identity contradict each other', 'pass one of them');
+    return { credentials: {}, expect: { kind: 'missing' } };
+  }
+  return smokeTestIdentity(config.components.ueransim.ue, parseCredentialFlags(options.credential));
+}
+
 /** Units whose failure on the console ends the boot at once: core targets plus the enabled payloads. */
 export function requiredUnits(config: Config): string[] {
   const c = config.components;
@@ -125,6 +143,7 @@ function summary(r: SmokeResult): string {
     `smoke ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)}s — ${r.accel} (${r.accelReason}), -M ${r.machine} -cpu ${r.cpu}`,
     ...r.stages.map((s) => `  ${s.status.padEnd(7)} ${s.title}${s.status === 'pass' ? ` (${(s.durationMs / 1000).toFixed(1)}s)` : ''}${s.message ? `: ${s.message}` : ''}`),
     ...r.probes.map((p) => `  ${p.status.padEnd(7)} probe ${p.id}: ${p.detail}`),
+    ...(r.health?.identity ? [`  identity ${r.health.identity.state}: vehicle ${r.health.identity.vehicleId ?? '-'}, host ${r.health.identity.hostname ?? '-'}, SUPI ${r.health.identity.supi ?? '-'}`] : []),
     `  console log: ${r.consoleLog}`,
     ...(r.junit ? [`  junit: ${r.junit}`] : []),
   ];

@@ -12,6 +12,7 @@ import { createOverlay } from '../tools/qemu-img.js';
 import { ConsoleLines } from './console-lines.js';
 import { BootExpectations } from './expectations.js';
 import { healthProblems, parseHealth } from './health.js';
+import { credentialFwCfg, type SmokeIdentity } from './identity.js';
 import { smokeJunitXml } from './junit.js';
 import { planProbes, runProbe, type ProbeSpec } from './probes.js';
 import type { HealthReport, ProbeResult, SmokeResult } from './types.js';
@@ -42,6 +43,11 @@ export interface SmokeInputs {
   consoleLog: string;
   junit?: string;
   signal: AbortSignal;
+  /**
+   * The identity passed to the guest as systemd credentials over fw_cfg, and what the health line must
+   * then say about it; undefined: none passed and identity not judged (images that predate it).
+   */
+  identity?: SmokeIdentity;
   /** Progress for the user: a stage passed, a probe finished. */
   onProgress?: (message: string) => void;
 }
@@ -89,7 +95,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
         const parsed = parseHealth(json);
         if ('problem' in parsed) return parsed.problem;
         health = parsed.report;
-        const problems = healthProblems(parsed.report, inputs.allowDegraded);
+        const problems = healthProblems(parsed.report, inputs.allowDegraded, inputs.identity?.expect);
         return problems.length ? `unhealthy: ${problems.join('; ')}` : undefined;
       },
     });
@@ -115,7 +121,9 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       if (expectations.outcome) wake();
     };
 
-    const qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk: overlay, cmdline, forwards }, onConsole);
+    // the secret credentials as 0600 files in our own throwaway dir (mkdtemp makes it 0700)
+    const fwCfg = credentialFwCfg(inputs.identity?.credentials ?? {}, workDir);
+    const qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk: overlay, cmdline, forwards, fwCfg }, onConsole);
     const unregisterQemu = onCleanup(() => qemu.stop());
     inputs.onProgress?.(`QEMU started (${inputs.accel.accel}: ${inputs.accel.reason}), pid ${qemu.pid}`);
     const probes: ProbeResult[] = [];
@@ -179,6 +187,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(now()),
       stages: expectations.stages().map((s) => ({ ...s, durationMs: Math.round(s.durationMs) })),
+      ...(inputs.identity ? { identity: inputs.identity.expect } : {}),
       ...(health ? { health } : {}),
       probes: probes.map((p) => ({ ...p, durationMs: Math.round(p.durationMs) })),
       consoleLog,

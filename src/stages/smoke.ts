@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../build/files.js';
-import { requiredUnits } from '../commands/smoke.js';
+import { requiredUnits, smokeIdentity } from '../commands/smoke.js';
 import { SmokeFailure } from '../errors.js';
 import { chooseAccel, readHostFacts } from '../host/accel.js';
 import { CONVERT_RESULT_FILE, readConvertResult } from '../image/convert-result.js';
@@ -37,6 +37,7 @@ export const smokeStage: Stage = {
       requiredUnits: requiredUnits(config),
       consoleLog: join(outDir, `smoke-${stamp()}.console.log`),
       junit: join(outDir, 'smoke-junit.xml'),
+      identity: smokeIdentity(config),
       signal: state.signal,
       onProgress: (message) => (task.output = message),
     });
