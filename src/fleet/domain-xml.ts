@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { FW_CFG_CREDENTIAL_PREFIX, IDENTITY_CREDENTIALS } from '../identity/credentials.js';
+import { UserError } from '../errors.js';
 import type { Manifest } from '../image/manifest-schema.js';
 import { renderTemplate } from '../templates.js';
 import type { Fleet, FleetSecrets, Vehicle } from './fleet-file.js';
@@ -52,12 +52,30 @@ export function xml(text: string): string {
   return text.replace(/[&<>'"]/g, (c) => XML_SPECIAL[c]!);
 }
 
+/**
+ * The credentials this vehicle passes, as the MANIFEST describes them (what the image accepts, which
+ * are secret, what a valid value is): the fleet learns the contract from the image, not from our code.
+ * A required credential we cannot supply, or a value the image would refuse, is a user error.
+ */
+export function manifestCredentials(manifest: Manifest, values: Record<string, string>): { name: string; secret: boolean; value: string }[] {
+  const accepted = manifest.identity.credentials;
+  const unknown = accepted.filter((c) => c.required && values[c.name] === undefined);
+  if (unknown.length) throw new UserError(`the image requires credential(s) ${unknown.map((c) => c.name).join(', ')} that vvehicle fleet does not supply`, 'use a vvehicle version that knows them');
+  return accepted
+    .filter((c) => values[c.name] !== undefined)
+    .map((c) => {
+      const value = values[c.name]!;
+      if (!new RegExp(`^(?:${c.pattern})$`).test(value)) throw new UserError(`credential ${c.name}${c.secret ? '' : ` "${value}"`} does not match the image's pattern ${c.pattern}`, 'plan the fleet with values the image accepts');
+      return { name: c.name, secret: c.secret, value };
+    });
+}
+
 export function renderDomainXml(input: DomainInput, secrets: FleetSecrets): string {
   const { fleet, vehicle, manifest, paths } = input;
-  const values = credentialValues(fleet, vehicle, secrets);
-  const credentials = IDENTITY_CREDENTIALS.filter((c) => values[c.name] !== undefined).map((c) => ({
-    name: xml(`${FW_CFG_CREDENTIAL_PREFIX}${c.name}`),
-    ...(c.secret ? { file: xml(credentialFile(paths, c.name)) } : { value: xml(values[c.name]!) }),
+  const prefix = manifest.identity.delivery.fwCfg.namePrefix;
+  const credentials = manifestCredentials(manifest, credentialValues(fleet, vehicle, secrets)).map((c) => ({
+    name: xml(`${prefix}${c.name}`),
+    ...(c.secret ? { file: xml(credentialFile(paths, c.name)) } : { value: xml(c.value) }),
   }));
   const network =
     fleet.network.type === 'user'

@@ -3,6 +3,7 @@ import { resolve } from 'node:path';
 import { HEALTH_MARKER, healthJsonIn, plainText } from '../smoke/console-patterns.js';
 import { healthProblems, parseHealth } from '../smoke/health.js';
 import { PROBES } from '../smoke/probes.js';
+import type { HealthReport } from '../smoke/types.js';
 import { domainState } from '../tools/virsh.js';
 import { readFleet, type Fleet, type Vehicle } from './fleet-file.js';
 import { vehiclePaths } from './state.js';
@@ -51,27 +52,21 @@ export function lastHealthLine(consoleText: string): string | undefined {
   return lines.at(-1);
 }
 
-/**
- * The identity fields, wherever a layer puts them: top-level `vehicleId`/`supi`/`hostname` or under
- * `identity` (snake_case and dotted names tolerated), so fleet status does not break on a newer layer.
- */
-export function echoedIdentity(health: Record<string, unknown>): EchoedIdentity {
-  const nested = typeof health.identity === 'object' && health.identity !== null ? (health.identity as Record<string, unknown>) : {};
-  const pick = (...keys: string[]) => {
-    for (const source of [nested, health]) for (const k of keys) if (typeof source[k] === 'string' && source[k]) return source[k] as string;
-    return undefined;
-  };
+/** The identity the health line echoes (null fields left out). */
+export function echoedIdentity(report: HealthReport): EchoedIdentity | undefined {
+  if (!report.identity) return undefined;
   const identity: EchoedIdentity = {};
-  const vehicleId = pick('vehicleId', 'vehicle_id', 'vehicle.id', 'id');
-  const supi = pick('supi', 'ue.supi');
-  const hostname = pick('hostname', 'host.name', 'host');
+  const { vehicleId, supi, hostname } = report.identity;
   if (vehicleId) identity.vehicleId = vehicleId;
   if (supi) identity.supi = supi;
   if (hostname) identity.hostname = hostname;
   return identity;
 }
 
-/** Judges one vehicle from its console text and domain state (pure, for tests on recorded consoles). */
+/**
+ * Judges one vehicle from its console text and domain state (pure, for tests on recorded consoles),
+ * with the pipeline's own health judge: healthy, and the identity it echoes is this vehicle's.
+ */
 export function judgeVehicle(vehicle: Vehicle, state: string, consoleText: string): Pick<VehicleStatus, 'health' | 'identity' | 'verdict' | 'problems'> {
   if (state !== 'running') return { verdict: 'down', problems: [`domain is ${state}`] };
   const line = lastHealthLine(consoleText);
@@ -80,14 +75,9 @@ export function judgeVehicle(vehicle: Vehicle, state: string, consoleText: strin
   const parsed = parseHealth(json);
   if ('problem' in parsed) return { verdict: 'unhealthy', problems: [parsed.problem] };
   const health = JSON.parse(json) as Record<string, unknown>;
-  const identity = echoedIdentity(health);
-  const problems = healthProblems(parsed.report, false);
-  const want: EchoedIdentity = { vehicleId: vehicle.id, supi: vehicle.supi, hostname: vehicle.hostname };
-  for (const key of ['vehicleId', 'supi', 'hostname'] as const) {
-    if (identity[key] === undefined) problems.push(`the health line reports no ${key} (identity missing?)`);
-    else if (identity[key] !== want[key]) problems.push(`the health line reports ${key} ${identity[key]}, want ${want[key]}`);
-  }
-  return { health, identity, verdict: problems.length ? 'unhealthy' : 'healthy', problems };
+  const identity = echoedIdentity(parsed.report);
+  const problems = healthProblems(parsed.report, false, { kind: 'echo', vehicleId: vehicle.id, supi: vehicle.supi, hostname: vehicle.hostname });
+  return { health, ...(identity ? { identity } : {}), verdict: problems.length ? 'unhealthy' : 'healthy', problems };
 }
 
 const PROBE_PORTS: Record<string, number> = { 'node-exporter-metrics': 9100, 'otelcol-health': 13133 };

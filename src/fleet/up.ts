@@ -1,10 +1,9 @@
 import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { IDENTITY_CREDENTIALS } from '../identity/credentials.js';
 import { writeFileAtomic } from '../image/atomic.js';
 import { checkConnection, defineDomain, domainState, guestDomainTypes, listDomains, startDomain } from '../tools/virsh.js';
-import { credentialFile, credentialValues, renderDomainXml } from './domain-xml.js';
+import { credentialFile, credentialValues, manifestCredentials, renderDomainXml } from './domain-xml.js';
 import { fleetDirs, readFleet, readSecrets, type Fleet, type FleetSecrets, type Vehicle } from './fleet-file.js';
 import { checkDiskSha256, openPublishedImage, type PublishedImage } from './published-image.js';
 import { entryFor, readState, recordIntent, type StateEntry } from './state.js';
@@ -83,6 +82,9 @@ export async function prepareUp(options: UpOptions, report: UpReporter): Promise
     else throw new UserError(`a domain named ${v.domain} already exists on ${v.host} and was not made by this fleet`, `remove it (virsh -c ${v.host} undefine ${v.domain}) or plan the fleet under another --name`);
   }
 
+  // every vehicle's credentials must be ones the image accepts, before anything is created
+  for (const v of fleet.vehicles) manifestCredentials(image.manifest, credentialValues(fleet, v, secrets!));
+
   report.step(`check ${image.manifest.boot.disk} against its manifest`);
   await checkDiskSha256(image, fleet.image.diskSha256, options.signal, (done, total) => report.progress(`sha256 ${total ? Math.floor((done / total) * 100) : 100}%`));
   return { dir, fleet, secrets: secrets!, image, domainTypes, todo, running };
@@ -147,12 +149,12 @@ export function unsearchableAncestor(path: string): string | undefined {
 }
 
 function writeVehicleFiles(plan: UpPlan, vehicle: Vehicle, e: StateEntry, storage: Storage): void {
-  const values = credentialValues(plan.fleet, vehicle, plan.secrets);
+  const credentials = manifestCredentials(plan.image.manifest, credentialValues(plan.fleet, vehicle, plan.secrets));
   mkdirSync(e.credentialsDir, { recursive: true, mode: 0o711 });
   chmodSync(e.credentialsDir, 0o711);
-  for (const c of IDENTITY_CREDENTIALS.filter((c) => c.secret && values[c.name] !== undefined)) {
+  for (const c of credentials.filter((c) => c.secret)) {
     const file = credentialFile(e, c.name);
-    writeFileSync(file, values[c.name]!, { mode: 0o600 });
+    writeFileSync(file, c.value, { mode: 0o600 });
     chmodSync(file, 0o600);
   }
   const xml = renderDomainXml(

@@ -5,6 +5,7 @@ import { describe, expect, it } from 'vitest';
 import { renderDomainXml, type DomainInput } from '../../src/fleet/domain-xml.js';
 import { planFleet } from '../../src/fleet/plan.js';
 import { vehiclePaths } from '../../src/fleet/state.js';
+import { manifestIdentity } from '../../src/image/manifest.js';
 import type { Manifest } from '../../src/image/manifest-schema.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -14,6 +15,7 @@ const manifest = {
   version: '0.1.0',
   buildId: '20261128093015-0123456789ab',
   artifacts: [{ role: 'disk', path: 'vvehicle-gateway-0.1.0.qcow2', sha256: 'b'.repeat(64) }],
+  identity: manifestIdentity(),
   boot: { method: 'direct-kernel', kernel: 'Image', initrd: 'initrd.cpio.gz', disk: 'vvehicle-gateway-0.1.0.qcow2', cmdline: 'root=/dev/vda rw console=ttyAMA0,115200n8', machine: 'virt', cpu: 'cortex-a57', memoryMiB: 2048, cpus: 2 },
 } as unknown as Manifest;
 
@@ -100,6 +102,15 @@ describe('the fleet domain XML', () => {
     expect(xml).toContain("<serial type='file'>\n      <source path='/srv/fleet/consoles/lab-002.log'/>");
     expect(xml).toContain("<source bridge='br0'/>");
     expect(xml).toContain("<rom enabled='no'/>");
+  });
+
+  it("passes what the manifest says the image accepts, and refuses values it would reject", () => {
+    const narrower = { ...manifest, identity: { ...manifest.identity, credentials: manifest.identity.credentials.filter((c) => c.name !== 'vvehicle.ue.gnb-search-list') } };
+    expect(render({ manifest: narrower })).not.toContain('gnb-search-list');
+    const strict = { ...manifest, identity: { ...manifest.identity, credentials: manifest.identity.credentials.map((c) => (c.name === 'vvehicle.hostname' ? { ...c, pattern: '[0-9]+' } : c)) } };
+    expect(() => render({ manifest: strict })).toThrow(/vvehicle.hostname "lab-002" does not match the image's pattern/);
+    const more = { ...manifest, identity: { ...manifest.identity, credentials: [...manifest.identity.credentials, { name: 'vvehicle.new', required: true, secret: false, pattern: '.*', description: '' }] } };
+    expect(() => render({ manifest: more })).toThrow(/requires credential\(s\) vvehicle.new/);
   });
 
   it('escapes paths for XML', () => {
