@@ -1,7 +1,9 @@
+import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Fleet, FleetSecrets } from '../../src/fleet/fleet-file.js';
 import type { VehicleStatus } from '../../src/fleet/status.js';
@@ -11,6 +13,7 @@ import { busyboxImage } from '../helpers/fixtures/index.js';
 import { domainsNamed, ensureLibvirt, TEST_URI } from '../helpers/libvirt.js';
 import { publishFixture, type PublishedFixture } from '../helpers/published-image.js';
 
+const cli = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'dist', 'cli.js');
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /**
@@ -129,4 +132,30 @@ describe('vvehicle fleet on libvirt', () => {
     const again = await runCli(['fleet', 'down', '--dir', dir]);
     expect(again.code, again.stderr).toBe(0);
   }, 900_000);
+
+  it('Ctrl-C during up exits 130 and leaves nothing that fleet down cannot clean', async () => {
+    const dir = join(root, 'interrupted');
+    const plan = await runCli(['fleet', 'plan', '--dir', dir, '--image', published.manifest, '--count', '4', '--name', 'inttest',
+      '--host', `${TEST_URI},cores=2`, '--cpu-pinning', 'off', '--memory', '512', '--vcpus', '1']);
+    expect(plan.code, plan.stderr).toBe(0);
+    const child = spawn(process.execPath, [cli, 'fleet', 'up', '--dir', dir, '--parallel', '1'], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    try {
+      // one at a time: interrupt once the first domain exists, with the others still to come
+      for (let i = 0; i < 600 && !(await domainsNamed('vvehicle-inttest-')).length; i++) await new Promise((r) => setTimeout(r, 100));
+      child.kill('SIGINT');
+      expect(await exited, stderr).toBe(130);
+      expect(existsSync(join(dir, 'state.json'))).toBe(true);
+      expect((await domainsNamed('vvehicle-inttest-')).length).toBeLessThan(4);
+    } finally {
+      child.kill('SIGKILL');
+      const down = await runCli(['fleet', 'down', '--dir', dir]);
+      expect(down.code, down.stderr).toBe(0);
+    }
+    expect(await domainsNamed('vvehicle-inttest-')).toEqual([]);
+    expect(existsSync(join(dir, 'disks'))).toBe(false);
+    expect(existsSync(join(dir, 'credentials'))).toBe(false);
+  }, 300_000);
 });
