@@ -17,6 +17,8 @@ import { benchBootStorm, benchFleetFiles } from './bench-fleet.mjs';
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
 const strict = process.argv.includes('--strict');
+// --fleet: only the fleet measurements (100 overlays + XMLs, boot storm), e.g. on a lab server
+const fleetOnly = process.argv.includes('--fleet');
 const scratch = mkdtempSync(join(tmpdir(), 'vvehicle-bench-'));
 const results = [];
 
@@ -227,9 +229,11 @@ async function main() {
   console.log(`vvehicle bench: node ${process.version}, ${cpus().length} CPUs, load ${l1.toFixed(1)} (5 min ${l5.toFixed(1)}); a loaded machine inflates every number`);
   console.log(`${'measure'.padEnd(34)} ${'value'.padEnd(10)} ${'budget'.padEnd(16)} ${'verdict'.padEnd(11)} detail`);
   try {
-    benchPlanAndLayer();
-    await benchConvert();
-    await benchSmoke();
+    if (!fleetOnly) {
+      benchPlanAndLayer();
+      await benchConvert();
+      await benchSmoke();
+    }
     await benchFleetFiles({ root, scratch, report, cpuSeconds, timed });
     await benchBootStorm({ scratch, report, vv, cli, fixture: findFixture() });
   } finally {
