@@ -13,7 +13,7 @@ import { formatHoldsSecrets, readSubscribersCsv, renderSubscribers, SUBSCRIBER_F
 import { prepareUp, runUp, type UpPlan } from '../fleet/up.js';
 import { runSignal } from '../signals.js';
 import { checkConnection, hostCpuCount } from '../tools/virsh.js';
-import { runTasks } from './listr-renderer.js';
+import { runTasks } from '../progress/listr-renderer.js';
 
 /** `vvehicle fleet …`: the first consumer of a published manifest (it reads nothing else of ours). */
 export const DEFAULT_URI = 'qemu:///system';

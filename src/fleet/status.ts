@@ -86,7 +86,7 @@ const PROBE_PORTS: Record<string, number> = { 'node-exporter-metrics': 9100, 'ot
  * The smoke probes, against the guest address its health line reports. With user-mode networking
  * (no inbound path from the host) they are skipped, and say why.
  */
-async function probe(fleet: Fleet, health: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<VehicleStatus['probes']> {
+async function probe(fleet: Fleet, vehicle: Vehicle, health: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<VehicleStatus['probes']> {
   const units = Object.keys((health?.units as Record<string, string> | undefined) ?? {});
   const ipv4 = typeof health?.ipv4 === 'string' ? health.ipv4 : undefined;
   return Promise.all(
@@ -97,7 +97,8 @@ async function probe(fleet: Fleet, health: Record<string, unknown> | undefined, 
       const url = `http://${ipv4}:${PROBE_PORTS[spec.id]}${spec.path}`;
       try {
         const response = await fetch(url, { signal: AbortSignal.any([AbortSignal.timeout(5000), ...(signal ? [signal] : [])]) });
-        const problem = spec.check(response.status, await response.text());
+        // the same judge as smoke: node_exporter must also label its metrics with THIS vehicle's id
+        const problem = spec.check(response.status, await response.text(), { vehicleId: vehicle.id });
         return { id: spec.id, status: problem ? ('fail' as const) : ('pass' as const), detail: problem ?? `GET ${url} answered ${response.status}` };
       } catch (error) {
         return { id: spec.id, status: 'fail' as const, detail: `GET ${url}: ${(error as Error).message}` };
@@ -114,7 +115,7 @@ export async function fleetStatus(dir: string, options: { parallel: number; sign
     const state = (await domainState(v.host, v.domain, { signal: options.signal })) ?? 'undefined';
     const consoleLog = vehiclePaths(abs, v).consoleLog;
     const judged = judgeVehicle(v, state, tail(consoleLog));
-    const probes = judged.verdict === 'down' || judged.verdict === 'booting' ? [] : await probe(fleet, judged.health, options.signal);
+    const probes = judged.verdict === 'down' || judged.verdict === 'booting' ? [] : await probe(fleet, v, judged.health, options.signal);
     const failedProbes = probes.filter((p) => p.status === 'fail');
     const problems = [...judged.problems, ...failedProbes.map((p) => `probe ${p.id}: ${p.detail}`)];
     result.push({

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { credentialValueValid, FW_CFG_CREDENTIAL_PREFIX, IDENTITY_CREDENTIALS, identityCredential } from '../identity/credentials.js';
 import type { FwCfgEntry } from '../tools/qemu.js';
@@ -117,4 +118,16 @@ export function identityProblems(report: HealthReport, expected: IdentityExpecta
 /** Units the health line may show not active because of the expected identity (nr-ue without identity). */
 export function unitsExcusedBy(expected: IdentityExpectation | undefined): string[] {
   return expected?.kind === 'missing' ? ['nr-ue.service'] : [];
+}
+
+/**
+ * The identity smoke passes: by default a test identity (with --credential values over it), which the
+ * health line must echo back; with --no-identity none, and the vehicle must say so and keep nr-ue stopped.
+ */
+export function smokeIdentity(config: Config, options: { identity?: boolean; credential?: string[] } = {}): SmokeIdentity {
+  if (options.identity === false) {
+    if (options.credential?.length) throw new UserError('--credential and --no-identity contradict each other', 'pass one of them');
+    return { credentials: {}, expect: { kind: 'missing' } };
+  }
+  return smokeTestIdentity(config.components.ueransim.ue, parseCredentialFlags(options.credential));
 }
