@@ -37,7 +37,7 @@ export async function convertCommand(options: ConvertOptions, cwd = process.cwd(
         title: `find ${image} in ${relative(cwd, deployDir) || '.'}`,
         task: (c) => {
           // bad input fails here, before anything (even the log) is written
-          c.found = findArtifacts({ deployDir, image, machine: plan.machine });
+          c.found = findArtifacts({ deployDir, image, machine: plan.machine, initramfs: plan.image.initramfs });
           mkdirSync(logsDir, { recursive: true });
         },
       },
@@ -46,7 +46,7 @@ export async function convertCommand(options: ConvertOptions, cwd = process.cwd(
         task: async (c, task) => {
           const show = throttledPercent();
           c.result = await convertImage(
-            { deployDir, image, machine: plan.machine, name: plan.name, version: plan.version, outDir, qcow2, logFile, signal: runSignal },
+            { deployDir, image, initramfs: plan.image.initramfs, machine: plan.machine, name: plan.name, version: plan.version, outDir, qcow2, logFile, signal: runSignal },
             c.found!,
             {
               step: (title) => (task.title = title),

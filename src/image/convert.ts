@@ -20,6 +20,8 @@ import { renderTemplate } from '../templates.js';
 export interface ConvertInput {
   deployDir: string;
   image: string;
+  /** image.initramfs: a file name in the deploy dir to ship with the kernel. */
+  initramfs?: string;
   machine: string;
   name: string;
   version: string;
@@ -41,10 +43,12 @@ export interface ConvertReporter {
 const silent: ConvertReporter = { step: () => {}, progress: () => {} };
 
 /** The file names inside the output dir; publish keeps them, so a manifest's relative paths hold in both. */
-export function outputNames(name: string, version: string, sbomSource?: string) {
+export function outputNames(name: string, version: string, sbomSource?: string, initramfsName?: string) {
   return {
     qcow2: `${name}-${version}.qcow2`,
     kernel: 'Image',
+    // keeps its deploy name: its suffix (.cpio.gz, .cpio.zst …) says how it is compressed
+    initramfs: initramfsName ?? 'initramfs',
     packageManifest: 'packages.txt',
     licenseManifest: 'license.manifest',
     testdata: 'testdata.json',
@@ -54,8 +58,8 @@ export function outputNames(name: string, version: string, sbomSource?: string) 
 }
 
 /** Finds the artifacts first (bad input fails before anything is written), then converts. */
-export function findArtifacts(input: Pick<ConvertInput, 'deployDir' | 'image' | 'machine'>): DeployArtifacts {
-  return discoverArtifacts({ deployDir: input.deployDir, image: input.image, machine: input.machine });
+export function findArtifacts(input: Pick<ConvertInput, 'deployDir' | 'image' | 'machine' | 'initramfs'>): DeployArtifacts {
+  return discoverArtifacts({ deployDir: input.deployDir, image: input.image, machine: input.machine, ...(input.initramfs ? { initramfs: input.initramfs } : {}) });
 }
 
 export async function convertImage(input: ConvertInput, found: DeployArtifacts, report: ConvertReporter = silent): Promise<ConvertResult> {
@@ -94,9 +98,10 @@ async function bytesNeeded(input: ConvertInput, found: DeployArtifacts): Promise
 }
 
 async function fillStaging(input: ConvertInput, found: DeployArtifacts, staging: string, report: ConvertReporter): Promise<ConvertResult> {
-  const names = outputNames(input.name, input.version, found.sbom?.resolved);
+  const names = outputNames(input.name, input.version, found.sbom?.resolved, found.initramfs ? basename(found.initramfs.path) : undefined);
   const copies: [keyof typeof names, FoundArtifact | undefined][] = [
     ['kernel', found.kernel],
+    ['initramfs', found.initramfs],
     ['packageManifest', found.packageManifest],
     ['licenseManifest', found.licenseManifest],
     ['testdata', found.testdata],
