@@ -40,7 +40,7 @@ export interface SmokeOptions extends CommonOptions {
 export async function smokeCommand(options: SmokeOptions, out: (text: string) => void): Promise<SmokeResult> {
   const { loaded, workDir, cwd } = openContext(options);
   const config = loaded.config;
-  const { disk, kernel, dir } = bootFiles(options, config, workDir, cwd);
+  const { disk, kernel, initrd, dir } = bootFiles(options, config, workDir, cwd);
   const accel = chooseAccel(options.accel ?? config.smoke.accel, readHostFacts());
   const consoleLog = resolve(cwd, options.consoleLog ?? join(dir ?? join(workDir, 'logs'), `smoke-${stamp()}.console.log`));
   const identity = smokeIdentity(config, options);
@@ -54,7 +54,7 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
           ctx.result = await runSmoke({
             disk,
             kernel,
-            initrd: options.initrd && resolve(cwd, options.initrd),
+            initrd,
             append: options.append,
             accel,
             memoryMiB: positiveInt(options.memory, '--memory') ?? config.smoke.memoryMiB,
@@ -94,8 +94,9 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
 }
 
 /** --disk/--kernel win; otherwise --from DIR (or the work dir's out/<name>-<version>) with a convert.json. */
-function bootFiles(options: SmokeOptions, config: Config, workDir: string, cwd: string): { disk: string; kernel: string; dir?: string } {
-  if (options.disk && options.kernel && !options.from) return { disk: resolve(cwd, options.disk), kernel: resolve(cwd, options.kernel) };
+function bootFiles(options: SmokeOptions, config: Config, workDir: string, cwd: string): { disk: string; kernel: string; initrd?: string; dir?: string } {
+  const initrdOption = options.initrd ? { initrd: resolve(cwd, options.initrd) } : {};
+  if (options.disk && options.kernel && !options.from) return { disk: resolve(cwd, options.disk), kernel: resolve(cwd, options.kernel), ...initrdOption };
   const dir = options.from ? resolve(cwd, options.from) : join(workDir, 'out', `${config.name}-${config.version}`);
   if (!options.from && !existsSync(join(dir, CONVERT_RESULT_FILE))) {
     throw new UserError('no image to boot: pass --disk and --kernel, or --from a convert output directory', `looked for ${join(dir, CONVERT_RESULT_FILE)}`);
@@ -104,6 +105,8 @@ function bootFiles(options: SmokeOptions, config: Config, workDir: string, cwd: 
   return {
     disk: options.disk ? resolve(cwd, options.disk) : converted.qcow2Path,
     kernel: options.kernel ? resolve(cwd, options.kernel) : converted.kernelPath,
+    // --initrd wins; else the initramfs convert shipped with the kernel (image.initramfs)
+    ...(options.initrd ? initrdOption : converted.initrdPath ? { initrd: converted.initrdPath } : {}),
     dir,
   };
 }

@@ -149,6 +149,11 @@ export const configSchema = z
       target: recipeName.default('vvehicle-image').describe('image recipe bitbake builds'),
       extraPackages: z.array(recipeName).default([]).describe('packages added to the image'),
       extraFstypes: z.array(recipeName).default([]).describe('added to AGL_EXTRA_IMAGE_FSTYPES'),
+      initramfs: z
+        .string()
+        .regex(/^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/, 'must be a file name in the deploy dir (no directories)')
+        .optional()
+        .describe('initramfs the kernel needs to mount the disk, a file name in the deploy dir; convert copies it and the manifest boots with it'),
     }),
     components: z.strictObject({ ueransim, otelcolContrib, nodeExporter, ebpf, network }),
     sources: z.strictObject({

@@ -42,9 +42,9 @@ const diskArtifact = z
   .describe('the qcow2 golden image; read-only backing file for per-VM overlays');
 
 const otherArtifact = z.strictObject({
-  role: z.enum(['kernel', 'package-list', 'license-manifest', 'sbom', 'testdata', 'qemuboot', 'smoke-junit', 'smoke-console']),
+  role: z.enum(['kernel', 'initramfs', 'package-list', 'license-manifest', 'sbom', 'testdata', 'qemuboot', 'smoke-junit', 'smoke-console']),
   ...common,
-  format: z.enum(['arm64-image', 'bitbake-manifest', 'yocto-license-manifest', 'spdx-2.2-tar-zst', 'spdx-3-json', 'json', 'ini', 'junit-xml', 'text']),
+  format: z.enum(['arm64-image', 'cpio-archive', 'bitbake-manifest', 'yocto-license-manifest', 'spdx-2.2-tar-zst', 'spdx-3-json', 'json', 'ini', 'junit-xml', 'text']),
 });
 
 export const artifactSchema = z.discriminatedUnion('role', [diskArtifact, otherArtifact]);
@@ -128,6 +128,7 @@ export const manifestSchema = z
       .strictObject({
         method: z.literal('direct-kernel').describe('the qcow2 holds a bare ext4, no bootloader: QEMU/libvirt load the kernel themselves'),
         kernel: fileName.describe('path of the kernel artifact'),
+        initrd: fileName.optional().describe('path of the initramfs artifact, when the kernel needs one to mount the disk'),
         disk: fileName.describe('path of the disk artifact'),
         cmdline: z.string(),
         machine: z.string().describe('QEMU -machine'),
@@ -163,6 +164,8 @@ export const manifestSchema = z
     const paths = m.artifacts.map((a) => a.path);
     if (new Set(paths).size !== paths.length) ctx.addIssue({ code: 'custom', path: ['artifacts'], message: 'artifact paths must be unique' });
     if (byRole('kernel')[0]?.path !== m.boot.kernel) ctx.addIssue({ code: 'custom', path: ['boot', 'kernel'], message: 'must be the path of the kernel artifact' });
+    if (byRole('initramfs').length > 1) ctx.addIssue({ code: 'custom', path: ['artifacts'], message: 'must hold at most one initramfs artifact' });
+    if (byRole('initramfs')[0]?.path !== m.boot.initrd) ctx.addIssue({ code: 'custom', path: ['boot', 'initrd'], message: 'must be the path of the initramfs artifact (both or neither)' });
     if (byRole('disk')[0]?.path !== m.boot.disk) ctx.addIssue({ code: 'custom', path: ['boot', 'disk'], message: 'must be the path of the disk artifact' });
     if (m.sbom && !m.artifacts.some((a) => a.role === 'sbom' && a.path === m.sbom?.path)) ctx.addIssue({ code: 'custom', path: ['sbom'], message: 'must be the path of the sbom artifact' });
   })

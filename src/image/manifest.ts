@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { toolVersion } from '../package-paths.js';
 import type { BuildPlan } from '../plan/types.js';
-import { removeTree, tempSibling, writeFileAtomic } from './atomic.js';
+import { removeTree, sweepLeftovers, tempSibling, writeFileAtomic } from './atomic.js';
 import { readConvertResult, type ConvertResult } from './convert-result.js';
 import { FLAG_PATTERNS, parseLicenseManifest, summarizeLicenses } from './licenses.js';
 import { FW_CFG_CREDENTIAL_PREFIX, IDENTITY_CREDENTIALS, IDENTITY_STATES } from '../identity/credentials.js';
@@ -32,8 +32,9 @@ export interface ManifestInput {
   now?: () => Date;
 }
 
-export async function writeManifest(input: ManifestInput): Promise<{ path: string; manifest: Manifest }> {
+export async function writeManifest(input: ManifestInput): Promise<{ path: string; manifest: Manifest; leftovers: string[] }> {
   const { dir, result, qcow2Path } = readConvertResult(input.dir);
+  const leftovers = sweepLeftovers(dir);
   const { plan } = input;
   if (result.name !== plan.name || result.version !== plan.version) {
     throw new UserError(
@@ -74,6 +75,7 @@ export async function writeManifest(input: ManifestInput): Promise<{ path: strin
     boot: {
       method: 'direct-kernel',
       kernel: result.kernel,
+      ...(result.initramfs ? { initrd: result.initramfs } : {}),
       disk,
       cmdline: BOOT_CMDLINE,
       machine: 'virt',
@@ -97,7 +99,7 @@ export async function writeManifest(input: ManifestInput): Promise<{ path: strin
   }
   const path = join(dir, MANIFEST_FILE);
   writeFileAtomic(path, `${JSON.stringify(parsed.data, null, 2)}\n`);
-  return { path, manifest: parsed.data };
+  return { path, manifest: parsed.data, leftovers };
 }
 
 function convertArtifacts(r: ConvertResult): ManifestArtifact[] {
@@ -115,6 +117,7 @@ function convertArtifacts(r: ConvertResult): ManifestArtifact[] {
     },
     { role: 'kernel', ...file(r.kernel), format: 'arm64-image' },
   ];
+  if (r.initramfs) list.push({ role: 'initramfs', ...file(r.initramfs), format: 'cpio-archive' });
   if (r.packageManifest) list.push({ role: 'package-list', ...file(r.packageManifest), format: 'bitbake-manifest' });
   if (r.licenseManifest) list.push({ role: 'license-manifest', ...file(r.licenseManifest), format: 'yocto-license-manifest' });
   if (r.sbom) list.push({ role: 'sbom', ...file(r.sbom), format: r.sbom.endsWith('.spdx.json') ? 'spdx-3-json' : 'spdx-2.2-tar-zst' });

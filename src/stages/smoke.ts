@@ -26,6 +26,7 @@ export const smokeStage: Stage = {
     const result = await runSmoke({
       disk: converted.qcow2Path,
       kernel: converted.kernelPath,
+      initrd: converted.initrdPath,
       accel,
       memoryMiB: config.smoke.memoryMiB,
       cpus: config.smoke.cpus,

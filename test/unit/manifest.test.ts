@@ -153,4 +153,14 @@ describe('manifest schema', () => {
     const wrongKernel = { ...m, boot: { ...m.boot, kernel: 'vmlinuz' } };
     expect(manifestSchema.safeParse(wrongKernel).error?.issues[0]?.message).toBe('must be the path of the kernel artifact');
   });
+
+  it('an initramfs artifact and boot.initrd come together (both or neither)', () => {
+    const m = sampleManifest();
+    const initramfs = { role: 'initramfs' as const, path: 'initrd.cpio.gz', sha256: sha('d'), size: 10, format: 'cpio-archive' as const };
+    const both = { ...m, artifacts: [...m.artifacts, initramfs], boot: { ...m.boot, initrd: 'initrd.cpio.gz' } };
+    expect(manifestSchema.safeParse(both).success).toBe(true);
+    expect(manifestValidator()(both)).toEqual([]);
+    expect(manifestSchema.safeParse({ ...m, artifacts: [...m.artifacts, initramfs] }).error?.issues[0]?.message).toBe('must be the path of the initramfs artifact (both or neither)');
+    expect(manifestSchema.safeParse({ ...m, boot: { ...m.boot, initrd: 'initrd.cpio.gz' } }).success).toBe(false);
+  });
 });
