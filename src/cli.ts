@@ -124,11 +124,13 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .description('print the JSON Schema of manifest.json')
     .action(async () => out((await import('./commands/manifest.js')).manifestSchemaCommand()));
 
-  withCommon(cli.command('publish').description('publish an image version immutably: DIR/<name>/<version>/ and a channel pointer'))
+  withCommon(cli.command('publish').description('publish an image version immutably: DIR/<name>/<version>/ and a channel pointer, or a KubeVirt containerDisk to an OCI registry'))
     .option('--from <dir>', 'directory holding manifest.json (default: <work-dir>/out/<name>-<version>)')
-    .option('--to <dir>', 'publish root (default: publish.dir)')
+    .option('--to <dir|oci://host[:port]/repo>', 'publish root, or a registry repository (default: publish.dir)')
     .option('--channel <name>', 'channel to point at this version (default: publish.channel)')
     .option('--bundle', 'also write <name>-<version>.tar of the version')
+    .option('--insecure', 'registry over plain HTTP or with a self-signed certificate (implied for 127.0.0.1/localhost)')
+    .option('--registry-timeout <sec>', 'give up on a registry that does not answer within this many seconds (default 30)')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => out(await (await import('./commands/publish.js')).publishCommand(opts)));
 
