@@ -1,4 +1,5 @@
 import { UserError } from '../errors.js';
+import { isLoopbackHost } from '../host/address.js';
 
 /** Where `publish --to` sends an image: a directory (the versioned layout) or an OCI registry repository. */
 export type PublishTarget = { kind: 'dir'; path: string } | { kind: 'oci'; registry: string; repository: string; loopback: boolean };
@@ -8,11 +9,6 @@ export const OCI_SCHEME = 'oci://';
 // the distribution reference grammar: lower-case path components separated by / with . _ __ - inside
 const REPOSITORY = /^[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*(?:\/[a-z0-9]+(?:(?:[._]|__|-+)[a-z0-9]+)*)*$/;
 const HOST = /^(?:\[[0-9a-fA-F:.]+\]|[A-Za-z0-9](?:[A-Za-z0-9.-]*[A-Za-z0-9])?)(?::\d{1,5})?$/;
-
-export function isLoopbackHost(registry: string): boolean {
-  const host = registry.replace(/:\d+$/, '');
-  return host === 'localhost' || host === '[::1]' || /^127\.\d+\.\d+\.\d+$/.test(host);
-}
 
 /** `oci://HOST[:PORT]/REPO` → the registry and repository; anything else is a directory. */
 export function parsePublishTarget(to: string): PublishTarget {
