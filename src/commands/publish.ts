@@ -4,8 +4,8 @@ import { publishImage, type PublishResult } from '../image/publish.js';
 import { DEFAULT_REGISTRY_TIMEOUT_SEC, publishToRegistry, type OciPublishResult } from '../image/publish-oci.js';
 import { parsePublishTarget } from '../image/publish-target.js';
 import { runSignal } from '../signals.js';
-import { openContext, type CommonOptions } from './context.js';
-import { runTasks, throttledPercent } from './listr-renderer.js';
+import { openContext, type CommonOptions } from '../context.js';
+import { runTasks, throttledPercent } from '../progress/listr-renderer.js';
 
 export interface PublishOptions extends CommonOptions {
   from?: string;
