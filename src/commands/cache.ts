@@ -9,7 +9,7 @@ import { UserError } from '../errors.js';
 import { builderStage } from '../stages/builder.js';
 import { sourcesStage } from '../stages/sources.js';
 import type { HashservOptions } from '../tools/hashserv.js';
-import { openContext } from './context.js';
+import { openContext } from '../context.js';
 
 export interface CacheServeOptions extends RunOptions {
   bind?: string;
