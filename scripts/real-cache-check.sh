@@ -71,7 +71,25 @@ grep -m3 -E 'Client .* connected|Handling ' "$LOG"
 ls -l "$WORK/hashserv/"
 REACHED=0; grep -q 'Handling get-stream' "$LOG" && REACHED=1
 
-echo "== 4. SIGTERM to the server"
+echo "== 4. a read-only server for CI consumers, pulling from the first (--read-only --upstream)"
+PORT2=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
+RO_OUT="$CONF_DIR/serve-ro.out"
+setsid node dist/cli.js cache serve -c "$CONF_DIR/vvehicle.yml" -w "$WORK" --bind "127.0.0.1:$PORT2" --database "$WORK/hashserv/read-only.db" \
+  --read-only --upstream "127.0.0.1:$PORT" --log-level debug "${PASS[@]}" > "$RO_OUT" 2>&1 &
+RO=$!
+for _ in $(seq 1 300); do grep -q 'hash equivalence server ready' "$RO_OUT" && break; kill -0 "$RO" 2>/dev/null || break; sleep 1; done
+head -1 "$RO_OUT"
+IMAGE=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).image)' "$WORK/builder.json")
+hashclient() { podman run --rm --network host --user 1001:1001 -v "$WORK/sources:$WORK/sources:ro" "$IMAGE" "$WORK/sources/poky/bitbake/bin/bitbake-hashclient" "$@"; }
+echo "\$ bitbake-hashclient --address 127.0.0.1:$PORT2 stats   (the pinned poky's real client)"
+hashclient --address "127.0.0.1:$PORT2" stats 2>&1 | tail -5
+echo "\$ bitbake-hashclient --address 127.0.0.1:$PORT2 stress --report --clients 1 --requests 1   (a write: must be refused)"
+hashclient --address "127.0.0.1:$PORT2" stress --report --clients 1 --requests 1 2>&1 | tail -3
+RO_LOG=$(sed -n 's/^  log *//p' "$RO_OUT" | head -1)
+echo "read-only server log:"; grep -E 'Handling|denied|read.only|Permission|rror' "$RO_LOG" | head -8
+kill -TERM "$RO"; wait "$RO"; echo "read-only cache serve exit code: $?"
+
+echo "== 5. SIGTERM to the server"
 kill -TERM "$SERVER"; wait "$SERVER"; echo "cache serve exit code: $?"
 trap - EXIT
 podman ps -a --format '{{.Names}}' | grep -qx "$CONTAINER" && { echo "FAIL: container $CONTAINER is still there"; exit 1; }

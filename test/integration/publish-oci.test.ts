@@ -1,11 +1,12 @@
 import { createHash } from 'node:crypto';
-import { mkdirSync, readFileSync, readdirSync } from 'node:fs';
+import { mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as tar from 'tar';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/image/manifest-schema.js';
 import { inspectRaw, listTags, pullToLayout } from '../../src/tools/skopeo.js';
 import { runCli } from '../helpers/cli.js';
+import { makeDeployDir } from '../helpers/deploy-dir.js';
 import { readyToPublish } from '../helpers/publishable.js';
 import { freePort, startRegistry, startSilentServer, type TestRegistry } from '../helpers/registry.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -123,6 +124,21 @@ describe('vvehicle publish --to oci:// (a real registry: docker-registry on 127.
     } finally {
       await silent.stop();
     }
+  });
+
+  it('the pipeline\'s publish stage pushes to publish.dir: oci://…, and a rerun does not push again', { timeout: 180_000 }, async () => {
+    const root = tempDir();
+    const work = join(root, 'work');
+    const config = join(root, 'vvehicle.yml');
+    writeFileSync(config, `extends: gateway-qemuarm64\npublish:\n  dir: oci://${registry.address}/agl/pipeline\n  channel: lab\n`);
+    makeDeployDir(join(work, 'build', 'gateway-qemuarm64'));
+    const args = ['build', '-c', config, '-w', work, '--only', 'convert,manifest,publish', '--min-free-gib', '1'];
+    const first = await runCli(args);
+    expect(first.code, first.stderr).toBe(0);
+    const tags = await listTags(`docker://${registry.address}/agl/pipeline`, access);
+    expect(tags.failed ? tags.reason : tags.tags.sort()).toEqual(['0.1.0', 'lab']);
+    const again = await runCli(args);
+    expect(again.code, again.stderr).toBe(0);
   });
 
   it('refuses a target with a tag, or an invalid repository name, before anything is read', async () => {
