@@ -16,7 +16,9 @@
 #   1. `vvehicle cache serve --bind 127.0.0.1:PORT --log-level debug` (PORT free, chosen now), in the background
 #   2. `vvehicle check` with build.hashEquivalence: 127.0.0.1:PORT (parse + task graph, real bitbake)
 #   3. the SERVER's own log must show bitbake's requests ("Handling get-stream"), and its database must exist
-#   4. SIGTERM to the server: exit 130, its container gone
+#   4. a --read-only server with --upstream the first; the pinned poky's bitbake-hashclient reads (stats) and
+#      tries to write (stress --report), which the read-only server must refuse
+#   5. SIGTERM to the servers: exit 130, their containers gone
 # Exit status: 0 when the server was reached by bitbake, 1 otherwise, 2 on usage errors.
 set -uo pipefail
 cd "$(dirname "$0")/.."

@@ -11,6 +11,12 @@ import type { SemanticProblem } from './semantics.js';
 export function cacheProblems(config: Config): SemanticProblem[] {
   const b = config.build;
   const problems: SemanticProblem[] = [];
+  b.sstateMirrors.forEach((mirror, i) => {
+    // sanity.bbclass warns "Invalid protocol in SSTATE_MIRRORS" for anything else
+    if (!/^(?:file:\/\/\/|https?:\/\/)/.test(mirror)) {
+      problems.push({ path: ['build', 'sstateMirrors', i], message: 'must be a file:///absolute/path or http(s):// URL of an sstate mirror' });
+    }
+  });
   if (b.hashEquivalenceUpstream && b.hashEquivalence !== 'auto') {
     problems.push({
       path: ['build', 'hashEquivalenceUpstream'],

@@ -78,6 +78,11 @@ describe('shared build caches in the managed conf', () => {
     expect(mixed.stderr).toContain(`${join(dir, 'vvehicle.yml')}:3:18: build.sstateMirrors: an sstate mirror with a local hash server (hashEquivalence: auto)`);
     expect(mixed.stderr).toContain('set build.hashEquivalence to host:port of the hash server that goes with this mirror');
 
+    writeFileSync(join(dir, 'vvehicle.yml'), `${E}build:\n  hashEquivalence: 127.0.0.1:8686\n  sstateMirrors: [/srv/sstate]\n`);
+    const bare = await runCli(['plan', '-c', join(dir, 'vvehicle.yml')]);
+    expect(bare.code).toBe(2);
+    expect(bare.stderr).toContain(`${join(dir, 'vvehicle.yml')}:4:19: build.sstateMirrors.0: must be a file:///absolute/path or http(s):// URL`);
+
     writeFileSync(join(dir, 'vvehicle.yml'), `${E}build:\n  hashEquivalence: 127.0.0.1:8686\n  hashEquivalenceUpstream: up.example:8686\n`);
     const unused = await runCli(['plan', '-c', join(dir, 'vvehicle.yml')]);
     expect(unused.code).toBe(2);
