@@ -1,7 +1,8 @@
-import { writeFileSync } from 'node:fs';
+import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { cacheNetwork, mirrorMounts } from '../../src/build/cache-access.js';
+import { probeAddress } from '../../src/cache/serve.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
 import { parsePublishTarget } from '../../src/image/publish-target.js';
@@ -116,6 +117,25 @@ describe('bitbake-hashserv argv', () => {
       '/w/sources/poky/bitbake/bin/bitbake-hashserv', '--bind', '127.0.0.1:8686', '--database', '/w/hashserv/hashserv.db', '--log', 'INFO', '--read-only', '--upstream', 'up:8686',
     ]);
     expect(hashservArgv({ pokyDir: '/p', bind: ':8686', database: '/d.db', readOnly: false, logLevel: 'DEBUG' })).toEqual(['/p/bitbake/bin/bitbake-hashserv', '--bind', ':8686', '--database', '/d.db', '--log', 'DEBUG']);
+  });
+});
+
+describe('cache serve options', () => {
+  it('probes an any-address bind on loopback, and refuses a bad --bind, --upstream or --log-level before starting anything', async () => {
+    expect(probeAddress(':8686')).toEqual({ host: '127.0.0.1', port: 8686 });
+    expect(probeAddress('0.0.0.0:8686')).toEqual({ host: '127.0.0.1', port: 8686 });
+    expect(probeAddress('[::1]:8686')).toEqual({ host: '::1', port: 8686 });
+    for (const [args, message] of [
+      [['--bind', 'nowhere'], '--bind nowhere: expected host:port'],
+      [['--upstream', 'http://x:1'], '--upstream http://x:1: expected host:port'],
+      [['--log-level', 'loud'], '--log-level loud: one of DEBUG, INFO, WARNING, ERROR'],
+    ] as const) {
+      const work = join(tempDir(), 'work');
+      const r = await runCli(['cache', 'serve', '-w', work, ...args]);
+      expect(r.code, args.join(' ')).toBe(2);
+      expect(r.stderr).toContain(message);
+      expect(existsSync(work)).toBe(false);
+    }
   });
 });
 
