@@ -6,6 +6,7 @@ import { engineVersion, probeContainerRun, type Engine, type EngineName } from '
 import { qemuImgVersion } from '../tools/qemu-img.js';
 import { qemuVersion } from '../tools/qemu.js';
 import { chooseAccel, readHostFacts } from '../host/accel.js';
+import { checkQemuStart, type SmokeMachine } from './qemu-start.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface CheckResult {
@@ -22,6 +23,8 @@ export interface DoctorInput {
   builderImage?: string;
   /** Yocto's need for an AGL image, in GiB. */
   minFreeGiB: number;
+  /** What `vvehicle smoke` starts: doctor starts the same machine, paused. */
+  smoke: SmokeMachine;
 }
 
 const APT = (pkgs: string) => `sudo apt-get install ${pkgs}`;
@@ -33,6 +36,7 @@ export async function runChecks(input: DoctorInput): Promise<CheckResult[]> {
     await checkEngine(input),
     await checkTool('qemu-img', qemuImgVersion, APT('qemu-utils')),
     await checkTool('qemu-system-aarch64', qemuVersion, APT('qemu-system-arm')),
+    await checkQemuStart(input.smoke),
     checkAccel(),
     checkDisk(input.workDir, input.minFreeGiB),
     checkAppArmor(),

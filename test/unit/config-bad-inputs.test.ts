@@ -37,6 +37,13 @@ const cases: BadInput[] = [
   { name: 'non-40-hex commit', yml: `${E}sources:\n  repos:\n    poky:\n      commit: abc123\n`, at: 'vvehicle.yml:5:15', message: 'sources.repos.poky.commit: must be a full 40-character' },
   { name: 'upper-case commit', yml: `${E}sources:\n  repos:\n    poky:\n      commit: 1D54D1C4736A114E1CECBE85A0306E3814D5CE70\n`, at: 'vvehicle.yml:5:15', message: 'must be a full 40-character lower-case hex commit id' },
   { name: 'branch without lock', yml: `${E}sources:\n  repos:\n    meta-extra:\n      url: https://example.org/meta-extra.git\n      branch: main\n      layers: [.]\n`, at: 'vvehicle.yml:6:15', message: 'sources.repos.meta-extra.branch: branch "main" is not pinned' },
+  {
+    // "billion laughs": 9 levels of 9 aliases would expand to 387 million nodes
+    name: 'YAML alias bomb',
+    yml: `${E}${['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]', ...'bcdefghi'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n')}\n`,
+    at: 'vvehicle.yml:5:8',
+    message: /YAML: aliases here expand to more than 100 nodes .*alias bomb/,
+  },
   { name: 'repo without layers', yml: `${E}sources:\n  repos:\n    meta-extra:\n      url: https://example.org/meta-extra.git\n      commit: 1d54d1c4736a114e1cecbe85a0306e3814d5ce70\n`, at: 'vvehicle.yml:5:7', message: 'sources.repos.meta-extra.layers: is required' },
   { name: 'bad repo URL', yml: `${E}sources:\n  repos:\n    poky:\n      url: not a url\n`, at: 'vvehicle.yml:5:12', message: 'sources.repos.poky.url: must be a git URL' },
   { name: 'bad repo name', yml: `${E}sources:\n  repos:\n    Meta_Extra:\n      url: https://example.org/x.git\n      commit: 1d54d1c4736a114e1cecbe85a0306e3814d5ce70\n      layers: [.]\n`, at: 'vvehicle.yml:4:5', message: 'sources.repos.Meta_Extra: must be a lower-case name' },
