@@ -16,8 +16,8 @@
 #   1. `vvehicle cache serve --bind 127.0.0.1:PORT --log-level debug` (PORT free, chosen now), in the background
 #   2. `vvehicle check` with build.hashEquivalence: 127.0.0.1:PORT (parse + task graph, real bitbake)
 #   3. the SERVER's own log must show bitbake's requests ("Handling get-stream"), and its database must exist
-#   4. a --read-only server with --upstream the first; the pinned poky's bitbake-hashclient reads (stats) and
-#      tries to write (stress --report), which the read-only server must refuse
+#   4. a --read-only server on the first one's database (what CI consumers and developers use); the pinned
+#      poky's bitbake-hashclient reads (stats) and tries to write (stress --report), which it must refuse
 #   5. SIGTERM to the servers: exit 130, their containers gone
 # Exit status: 0 when the server was reached by bitbake, 1 otherwise, 2 on usage errors.
 set -uo pipefail
@@ -73,14 +73,14 @@ grep -m3 -E 'Client .* connected|Handling ' "$LOG"
 ls -l "$WORK/hashserv/"
 REACHED=0; grep -q 'Handling get-stream' "$LOG" && REACHED=1
 
-echo "== 4. a read-only server for CI consumers, pulling from the first (--read-only --upstream)"
+echo "== 4. a read-only server on the same database, for consumers (--read-only)"
 PORT2=$(node -e 'const s=require("net").createServer();s.listen(0,"127.0.0.1",()=>{console.log(s.address().port);s.close()})')
 RO_OUT="$CONF_DIR/serve-ro.out"
-setsid node dist/cli.js cache serve -c "$CONF_DIR/vvehicle.yml" -w "$WORK" --bind "127.0.0.1:$PORT2" --database "$WORK/hashserv/read-only.db" \
-  --read-only --upstream "127.0.0.1:$PORT" --log-level debug "${PASS[@]}" > "$RO_OUT" 2>&1 &
+setsid node dist/cli.js cache serve -c "$CONF_DIR/vvehicle.yml" -w "$WORK" --bind "127.0.0.1:$PORT2" --database "$WORK/hashserv/hashserv.db" \
+  --read-only --log-level debug "${PASS[@]}" > "$RO_OUT" 2>&1 &
 RO=$!
 for _ in $(seq 1 300); do grep -q 'hash equivalence server ready' "$RO_OUT" && break; kill -0 "$RO" 2>/dev/null || break; sleep 1; done
-head -1 "$RO_OUT"
+grep -A1 'hash equivalence server ready' "$RO_OUT" || tail -5 "$RO_OUT"
 IMAGE=$(node -e 'console.log(JSON.parse(require("fs").readFileSync(process.argv[1],"utf8")).image)' "$WORK/builder.json")
 hashclient() { podman run --rm --network host --user 1001:1001 -v "$WORK/sources:$WORK/sources:ro" "$IMAGE" "$WORK/sources/poky/bitbake/bin/bitbake-hashclient" "$@"; }
 echo "\$ bitbake-hashclient --address 127.0.0.1:$PORT2 stats   (the pinned poky's real client)"

@@ -35,6 +35,13 @@ export async function cacheServeCommand(options: CacheServeOptions, print: (text
   const bind = options.bind ?? DEFAULT_HASHSERV_BIND;
   if (!/^(?:\[[0-9a-fA-F:.]*\]|[A-Za-z0-9.-]*):\d{1,5}$/.test(bind)) throw new UserError(`--bind ${bind}: expected host:port, e.g. 127.0.0.1:8686 (or :8686 for every address)`);
   if (options.upstream && !UPSTREAM.test(options.upstream)) throw new UserError(`--upstream ${options.upstream}: expected host:port (or ws://host:port) of another hash equivalence server`);
+  if (options.readOnly && options.upstream) {
+    // bitbake-hashserv itself refuses it ("Read-only hashserv cannot pull from an upstream server")
+    throw new UserError(
+      '--read-only and --upstream cannot go together: a read-only server cannot pull (and store) hashes from an upstream',
+      'serve the writing server\'s own database read-only instead (--read-only --database <its hashserv.db>; sqlite WAL lets both run), or drop --read-only',
+    );
+  }
   const logLevel = (options.logLevel ?? 'INFO').toUpperCase() as HashservOptions['logLevel'];
   if (!LOG_LEVELS.includes(logLevel)) throw new UserError(`--log-level ${options.logLevel}: one of ${LOG_LEVELS.join(', ')}`);
   const readyTimeoutSec = Number(options.readyTimeout ?? 60);

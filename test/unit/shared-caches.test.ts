@@ -129,6 +129,7 @@ describe('cache serve options', () => {
       [['--bind', 'nowhere'], '--bind nowhere: expected host:port'],
       [['--upstream', 'http://x:1'], '--upstream http://x:1: expected host:port'],
       [['--log-level', 'loud'], '--log-level loud: one of DEBUG, INFO, WARNING, ERROR'],
+      [['--read-only', '--upstream', 'up:8686'], '--read-only and --upstream cannot go together'],
     ] as const) {
       const work = join(tempDir(), 'work');
       const r = await runCli(['cache', 'serve', '-w', work, ...args]);
