@@ -3,7 +3,7 @@ import { join, resolve } from 'node:path';
 import { timestamp } from '../build/bitbake-run.js';
 import { buildPaths } from '../build/configure.js';
 import { runStages } from '../build/pipeline.js';
-import { preflight, pipelineState, type RunOptions } from '../build/run-options.js';
+import { preflight, pipelineState, withWorkDirLock, type RunOptions } from '../build/run-options.js';
 import { serveHashEquivalence } from '../cache/serve.js';
 import { UserError } from '../errors.js';
 import { builderStage } from '../stages/builder.js';
@@ -49,8 +49,12 @@ export async function cacheServeCommand(options: CacheServeOptions, print: (text
   const database = resolve(context.cwd, options.database ?? join(context.workDir, 'hashserv', 'hashserv.db'));
 
   const state = pipelineState(context, options);
-  await preflight(state, options, { engine: true, minFreeGiB: 1 });
-  await runStages(state, [sourcesStage, builderStage]);
+  // the checkout and the builder image are shared with builds of this work dir: made under its lock,
+  // which is released before serving (a server runs for days, builds beside it)
+  await withWorkDirLock(state, async () => {
+    await preflight(state, options, { engine: true, minFreeGiB: 1 });
+    await runStages(state, [sourcesStage, builderStage]);
+  });
   const logs = buildPaths(context.plan, context.workDir).logs;
   mkdirSync(logs, { recursive: true });
   const logFile = join(logs, `hashserv-${timestamp()}.log`);

@@ -1,7 +1,7 @@
 import { formatCheckReport, runChecks, type CheckReport } from '../build/check.js';
 import { hashServers } from '../build/cache-access.js';
 import { runStages } from '../build/pipeline.js';
-import { parseMinFree, preflight, pipelineState, type RunOptions } from '../build/run-options.js';
+import { parseMinFree, preflight, pipelineState, withWorkDirLock, type RunOptions } from '../build/run-options.js';
 import { builderStage } from '../stages/builder.js';
 import { configureStage } from '../stages/configure.js';
 import { layerStage } from '../stages/layer.js';
@@ -19,17 +19,19 @@ export const CHECK_MIN_FREE_GIB = 10;
 export async function checkCommand(options: RunOptions): Promise<string> {
   const context = openContext(options);
   const state = pipelineState(context, options);
-  await preflight(state, options, { engine: true, minFreeGiB: parseMinFree(options.minFreeGib, CHECK_MIN_FREE_GIB) });
   let report: CheckReport | undefined;
   // bitbake talks to a host:port hash server while parsing: the container then has network for it
   const servers = hashServers(context.loaded.config.build);
-  await runStages(state, [sourcesStage, layerStage, configureStage, builderStage], [
-    {
-      title: `check: bitbake-layers show-layers, bitbake -p, bitbake -g (in the container, ${servers.length ? `with network for the hash server ${servers.join(', ')}` : 'offline'})`,
-      task: async (s, task) => {
-        report = await runChecks(s, task);
+  await withWorkDirLock(state, async () => {
+    await preflight(state, options, { engine: true, minFreeGiB: parseMinFree(options.minFreeGib, CHECK_MIN_FREE_GIB) });
+    await runStages(state, [sourcesStage, layerStage, configureStage, builderStage], [
+      {
+        title: `check: bitbake-layers show-layers, bitbake -p, bitbake -g (in the container, ${servers.length ? `with network for the hash server ${servers.join(', ')}` : 'offline'})`,
+        task: async (s, task) => {
+          report = await runChecks(s, task);
+        },
       },
-    },
-  ]);
+    ]);
+  });
   return [...state.notes.map((n) => `note: ${n}`), formatCheckReport(report!)].join('\n');
 }

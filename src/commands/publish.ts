@@ -6,6 +6,7 @@ import { parsePublishTarget } from '../image/publish-target.js';
 import { runSignal } from '../signals.js';
 import { openContext, type CommonOptions } from '../context.js';
 import { runTasks, throttledPercent } from '../progress/listr-renderer.js';
+import { printNotes } from '../progress/notes.js';
 
 export interface PublishOptions extends CommonOptions {
   from?: string;
@@ -32,6 +33,7 @@ export async function publishCommand(options: PublishOptions, cwd = process.cwd(
   // publish.dir is relative to the config file, like every path in the config; --to to the working directory
   const to = target.kind === 'dir' ? (options.to ? resolve(cwd, target.path) : resolve(loaded.baseDir, target.path)) : undefined;
   const ctx: { dir?: PublishResult; oci?: OciPublishResult } = {};
+  const notes: string[] = [];
   await runTasks(
     [
       {
@@ -40,6 +42,7 @@ export async function publishCommand(options: PublishOptions, cwd = process.cwd(
           const show = throttledPercent();
           const report = {
             step: (title: string) => (task.title = title),
+            note: (text: string) => notes.push(text),
             artifact: (a: { path: string }) => (task.output = `sha256 ${a.path}`),
             bytes: (done: number, total: number) => {
               const percent = total ? (done / total) * 100 : 100;
@@ -57,7 +60,7 @@ export async function publishCommand(options: PublishOptions, cwd = process.cwd(
       },
     ],
     {},
-  );
+  ).finally(() => printNotes(notes));
   if (ctx.oci) return describeOci(ctx.oci, options.json ?? false);
   const r = ctx.dir!;
   if (options.json) return JSON.stringify(r, null, 2);

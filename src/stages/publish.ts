@@ -15,7 +15,7 @@ export const publishStage: Stage = {
   async run(state, task) {
     const from = imageDirs(state).outDir;
     const channel = state.context.loaded.config.publish.channel;
-    const report = { step: (title: string) => (task.output = title) };
+    const report = { step: (title: string) => (task.output = title), note: (text: string) => state.notes.push(text) };
     const target = parsePublishTarget(state.context.loaded.config.publish.dir);
     if (target.kind === 'oci') {
       const result = await publishToRegistry({ from, target, channel, insecure: false, timeoutSec: DEFAULT_REGISTRY_TIMEOUT_SEC, signal: state.signal, report });
