@@ -11,6 +11,7 @@ PACKAGES=(
   e2fsprogs cpio kmod busybox-static
   debootstrap qemu-user-static binfmt-support
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libxml2-utils
+  skopeo docker-registry
 )
 
 if [ "$(id -u)" -ne 0 ]; then echo "run as root (apt-get)" >&2; exit 2; fi

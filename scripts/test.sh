@@ -4,7 +4,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-needed=(git qemu-img qemu-system-aarch64 podman runc debootstrap mkfs.ext4 cpio depmod busybox virsh libvirtd virtlogd virt-xml-validate xmllint)
+needed=(git qemu-img qemu-system-aarch64 podman runc debootstrap mkfs.ext4 cpio depmod busybox virsh libvirtd virtlogd virt-xml-validate xmllint skopeo docker-registry)
 missing=()
 for tool in "${needed[@]}"; do command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || [ -x "/sbin/$tool" ] || missing+=("$tool"); done
 if ! id libvirt-qemu >/dev/null 2>&1; then missing+=(libvirt-qemu); fi

@@ -96,6 +96,16 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
   withEngine(withSources(withCommon(cli.command('check').description('fast gate: parse the layers and resolve the image task graph in the container, offline'))))
     .action(async (opts) => out(await (await import('./commands/check.js')).checkCommand(opts)));
 
+  const cache = cli.command('cache').description('shared build caches: the hash-equivalence server builds share');
+  withEngine(withSources(withCommon(cache.command('serve').description("run poky's bitbake-hashserv (from the pinned poky, in the builder container) until Ctrl-C"))))
+    .option('--bind <host:port>', 'address to listen on; :PORT for every address (default 127.0.0.1:8686)')
+    .option('--database <file>', 'sqlite database, kept across restarts (default <work-dir>/hashserv/hashserv.db)')
+    .option('--read-only', 'answer queries but accept no reports (for CI consumers)')
+    .option('--upstream <host:port>', 'pull hashes this server lacks from another server')
+    .option('--log-level <level>', 'DEBUG, INFO, WARNING or ERROR (default INFO)')
+    .option('--ready-timeout <sec>', 'give up when the server does not accept connections within this long (default 60)')
+    .action(async (opts) => (await import('./commands/cache.js')).cacheServeCommand(opts, out));
+
   withEngine(withSources(withCommon(cli.command('build').description('run the pipeline by stage id; unchanged stages are skipped'))))
     .option('--only <ids>', 'run only these stages (comma-separated or repeated)', collect)
     .option('--skip <ids>', 'skip these stages (comma-separated or repeated)', collect)
@@ -127,11 +137,13 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .description('print the JSON Schema of manifest.json')
     .action(async () => out((await import('./commands/manifest.js')).manifestSchemaCommand()));
 
-  withCommon(cli.command('publish').description('publish an image version immutably: DIR/<name>/<version>/ and a channel pointer'))
+  withCommon(cli.command('publish').description('publish an image version immutably: DIR/<name>/<version>/ and a channel pointer, or a KubeVirt containerDisk to an OCI registry'))
     .option('--from <dir>', 'directory holding manifest.json (default: <work-dir>/out/<name>-<version>)')
-    .option('--to <dir>', 'publish root (default: publish.dir)')
+    .option('--to <dir|oci://host[:port]/repo>', 'publish root, or a registry repository (default: publish.dir)')
     .option('--channel <name>', 'channel to point at this version (default: publish.channel)')
     .option('--bundle', 'also write <name>-<version>.tar of the version')
+    .option('--insecure', 'registry over plain HTTP or with a self-signed certificate (implied for 127.0.0.1/localhost)')
+    .option('--registry-timeout <sec>', 'give up on a registry that does not answer within this many seconds (default 30)')
     .option('--json', 'print the result as JSON')
     .action(async (opts) => out(await (await import('./commands/publish.js')).publishCommand(opts)));
 

@@ -25,7 +25,8 @@ export interface RunSpec {
   env: Readonly<Record<string, string>>;
   /** Host variables passed through by name (build.env). */
   passEnv: readonly string[];
-  network: 'none' | 'default';
+  /** host: a server on this machine's loopback must be reachable (a local hash server). */
+  network: 'none' | 'default' | 'host';
   kvm: boolean;
   selinuxEnforcing: boolean;
   command: readonly string[];
@@ -51,7 +52,7 @@ export function containerUser(spec: Pick<RunSpec, 'engine' | 'hostUid' | 'hostGi
 export function runArgv(spec: RunSpec): string[] {
   const user = containerUser(spec);
   const args = [...spec.globalArgs, 'run', '--rm', '--name', spec.name, ...user.args];
-  if (spec.network === 'none') args.push('--network', 'none');
+  if (spec.network !== 'default') args.push('--network', spec.network);
   if (spec.selinuxEnforcing) args.push('--security-opt', 'label=disable');
   if (spec.kvm) args.push('--device', '/dev/kvm');
   for (const m of spec.mounts) args.push('--volume', `${m.path}:${m.path}:${m.readOnly ? 'ro' : 'rw'}`);

@@ -1,5 +1,6 @@
 import type { PipelineState } from '../stages/types.js';
 import { bitbakeLogFile } from './bitbake-run.js';
+import { cacheNetwork, mirrorMounts } from './cache-access.js';
 import { prepareMounts, type ContainerSetup } from './container.js';
 
 /** The container setup for bitbake stages, from what earlier stages produced. */
@@ -13,6 +14,8 @@ export function containerSetupFor(state: PipelineState): ContainerSetup {
     workDir: state.context.workDir,
     kvm: build.kvm,
     passEnv: build.env,
+    mirrorMounts: mirrorMounts(build),
+    widenNetwork: (wanted) => cacheNetwork(build, wanted),
   };
   prepareMounts(setup);
   state.bitbakeLog ??= bitbakeLogFile(setup);

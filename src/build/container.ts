@@ -18,6 +18,10 @@ export interface ContainerSetup {
   kvm: boolean;
   /** build.env: host variables passed through to bitbake. */
   passEnv: readonly string[];
+  /** file:// mirrors, read in place. */
+  mirrorMounts?: readonly Mount[];
+  /** Widens a command's network just enough to reach the configured hash servers. */
+  widenNetwork?: (wanted: RunSpec['network']) => RunSpec['network'];
 }
 
 export function containerName(profile: string): string {
@@ -59,11 +63,11 @@ export function runSpec(setup: ContainerSetup, name: string, command: readonly s
     image: setup.image,
     hostUid: process.getuid?.() ?? 0,
     hostGid: process.getgid?.() ?? 0,
-    mounts: buildMounts(setup.plan, setup.workDir),
+    mounts: [...buildMounts(setup.plan, setup.workDir), ...(setup.mirrorMounts ?? [])],
     workdir: buildPaths(setup.plan, setup.workDir).topdir,
     env: containerEnv(setup.plan, setup.workDir, setup.passEnv),
     passEnv: setup.passEnv,
-    network,
+    network: setup.widenNetwork?.(network) ?? network,
     kvm: setup.kvm,
     selinuxEnforcing: selinuxEnforcing(),
     command,

@@ -1,4 +1,5 @@
 import { formatCheckReport, runChecks, type CheckReport } from '../build/check.js';
+import { hashServers } from '../build/cache-access.js';
 import { runStages } from '../build/pipeline.js';
 import { parseMinFree, preflight, pipelineState, withWorkDirLock, type RunOptions } from '../build/run-options.js';
 import { builderStage } from '../stages/builder.js';
@@ -19,11 +20,13 @@ export async function checkCommand(options: RunOptions): Promise<string> {
   const context = openContext(options);
   const state = pipelineState(context, options);
   let report: CheckReport | undefined;
+  // bitbake talks to a host:port hash server while parsing: the container then has network for it
+  const servers = hashServers(context.loaded.config.build);
   await withWorkDirLock(state, async () => {
     await preflight(state, options, { engine: true, minFreeGiB: parseMinFree(options.minFreeGib, CHECK_MIN_FREE_GIB) });
     await runStages(state, [sourcesStage, layerStage, configureStage, builderStage], [
       {
-        title: 'check: bitbake-layers show-layers, bitbake -p, bitbake -g (offline, in the container)',
+        title: `check: bitbake-layers show-layers, bitbake -p, bitbake -g (in the container, ${servers.length ? `with network for the hash server ${servers.join(', ')}` : 'offline'})`,
         task: async (s, task) => {
           report = await runChecks(s, task);
         },

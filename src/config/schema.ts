@@ -171,7 +171,8 @@ export const configSchema = z
       sstateDir: bbValue.default('sstate').describe('SSTATE_DIR, relative to the work dir unless absolute'),
       sstateMirrors: z.array(bbValue).default([]).describe('SSTATE_MIRRORS URLs (file:// or http(s)://)'),
       premirrors: z.array(bbValue).default([]).describe('PREMIRRORS URLs for source downloads'),
-      hashEquivalence: z.union([z.literal('auto'), z.literal('off'), hostPort]).default('auto').describe('BB_HASHSERVE: auto (local), off, or host:port'),
+      hashEquivalence: z.union([z.literal('auto'), z.literal('off'), hostPort]).default('auto').describe('BB_HASHSERVE: auto (a local server bitbake starts), off, or host:port of a shared server (`vvehicle cache serve`)'),
+      hashEquivalenceUpstream: hostPort.optional().describe('BB_HASHSERVE_UPSTREAM: with hashEquivalence auto, the shared server the local one pulls hashes from'),
       kvm: z.boolean().default(false).describe('pass /dev/kvm into the build container'),
       env: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')).default([]).describe('host variables passed into the container'),
     }),
@@ -199,7 +200,7 @@ export const configSchema = z
       }),
     }),
     publish: z.strictObject({
-      dir: z.string().default('published').describe('publish root, relative to the config file'),
+      dir: z.string().default('published').describe('publish root, relative to the config file, or oci://HOST[:PORT]/REPO (a KubeVirt containerDisk pushed to a registry)'),
       channel: recipeName.default('stable'),
     }),
   })

@@ -1,6 +1,7 @@
 import type { Config } from './schema.js';
 import type { LockFile } from './lock.js';
 import type { PathSegment } from './yaml-source.js';
+import { cacheProblems } from './cache-rules.js';
 
 export interface SemanticProblem {
   path: PathSegment[];
@@ -38,6 +39,7 @@ export function semanticProblems(config: Config, lock: LockFile | undefined, loc
   if (config.components.ueransim.enabled && !Object.values(repos).some((r) => r.layers.includes('meta-networking'))) {
     problems.push({ path: ['components', 'ueransim'], message: 'UERANSIM needs lksctp-tools from the meta-networking layer (meta-openembedded)' });
   }
+  problems.push(...cacheProblems(config));
   if (config.image.target === config.image.base) {
     problems.push({ path: ['image', 'target'], message: `must differ from image.base (${config.image.base}): it is the recipe meta-vvehicle generates` });
   }

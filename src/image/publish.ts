@@ -64,8 +64,12 @@ export interface PublishResult {
   completedInterrupted?: boolean;
 }
 
-export async function publishImage(input: PublishInput): Promise<PublishResult> {
-  const from = resolve(input.from);
+/**
+ * What every publish target refuses alike (a directory or a registry): a manifest that is not valid,
+ * a disk not named <name>-<version>.qcow2, an image that failed its smoke test, a missing artifact.
+ */
+export function readPublishable(fromDir: string): { from: string; manifest: Manifest; disk: Manifest['artifacts'][number] } {
+  const from = resolve(fromDir);
   const manifest = readManifestFile(join(from, MANIFEST_FILE));
   const disk = manifest.artifacts.find((a) => a.role === 'disk')!;
   if (disk.path !== `${manifest.name}-${manifest.version}.qcow2`) {
@@ -77,6 +81,11 @@ export async function publishImage(input: PublishInput): Promise<PublishResult> 
   for (const a of manifest.artifacts) {
     if (!existsSync(join(from, a.path))) throw new UserError(`${a.role} ${a.path}, named in ${join(from, MANIFEST_FILE)}, is missing from ${from}`, 'rerun `vvehicle convert` and `vvehicle manifest`');
   }
+  return { from, manifest, disk };
+}
+
+export async function publishImage(input: PublishInput): Promise<PublishResult> {
+  const { from, manifest } = readPublishable(input.from);
   const nameDir = join(resolve(input.to), manifest.name);
   const versionDir = join(nameDir, manifest.version);
   mkdirSync(nameDir, { recursive: true });

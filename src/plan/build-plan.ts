@@ -114,10 +114,30 @@ export function managedConfLines(config: Config): string[] {
   if (bbThreads) lines.push(`BB_NUMBER_THREADS = "${bbThreads}"`);
   const make = threads(b.parallelMake);
   if (make) lines.push(`PARALLEL_MAKE = "-j ${make}"`);
-  if (b.sstateMirrors.length) lines.push(`SSTATE_MIRRORS = "${b.sstateMirrors.map((m) => `file://.* ${m}/PATH;downloadfilename=PATH`).join(' ')}"`);
+  if (b.sstateMirrors.length) lines.push(`SSTATE_MIRRORS = "${b.sstateMirrors.map(sstateMirrorEntry).join(' ')}"`);
   if (b.premirrors.length) lines.push(`PREMIRRORS:prepend = "${b.premirrors.map((m) => `git://.*/.* ${m} https?://.*/.* ${m}`).join(' ')}"`);
-  if (b.hashEquivalence === 'off') lines.push('BB_SIGNATURE_HANDLER = "OEBasicHash"', 'BB_HASHSERVE = ""');
-  else lines.push('BB_SIGNATURE_HANDLER = "OEEquivHash"', `BB_HASHSERVE = "${b.hashEquivalence}"`);
+  lines.push(...hashEquivalenceLines(b));
   if (config.image.extraFstypes.length) lines.push(`AGL_EXTRA_IMAGE_FSTYPES:append = " ${config.image.extraFstypes.join(' ')}"`);
+  return lines;
+}
+
+/**
+ * One SSTATE_MIRRORS entry, as poky documents them: a file:// mirror is read in place (PATH is the
+ * object's path below it), an http(s) one is downloaded under the object's own name.
+ */
+function sstateMirrorEntry(mirror: string): string {
+  const base = mirror.replace(/\/+$/, '');
+  return base.startsWith('file://') ? `file://.* ${base}/PATH` : `file://.* ${base}/PATH;downloadfilename=PATH`;
+}
+
+/**
+ * off: plain signatures. auto: bitbake starts a local server (unix socket), pulling from
+ * BB_HASHSERVE_UPSTREAM when one is given. host:port: the shared server (`vvehicle cache serve`).
+ * Mixing auto with an sstate mirror and no upstream is refused by the config rules (bitbake warns).
+ */
+function hashEquivalenceLines(b: Config['build']): string[] {
+  if (b.hashEquivalence === 'off') return ['BB_SIGNATURE_HANDLER = "OEBasicHash"', 'BB_HASHSERVE = ""'];
+  const lines = ['BB_SIGNATURE_HANDLER = "OEEquivHash"', `BB_HASHSERVE = "${b.hashEquivalence}"`];
+  if (b.hashEquivalence === 'auto' && b.hashEquivalenceUpstream) lines.push(`BB_HASHSERVE_UPSTREAM = "${b.hashEquivalenceUpstream}"`);
   return lines;
 }

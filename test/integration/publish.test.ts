@@ -4,18 +4,9 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/image/manifest-schema.js';
 import { runCli } from '../helpers/cli.js';
-import { makeDeployDir } from '../helpers/deploy-dir.js';
+import { readyToPublish } from '../helpers/publishable.js';
 import { listTree, tempDir } from '../helpers/tmp.js';
 
-/** deploy dir → convert → manifest, through the CLI: what `publish` takes. */
-async function readyToPublish(root = tempDir()) {
-  const d = makeDeployDir(join(root, 'build'));
-  const out = join(root, 'out');
-  const work = join(root, 'work');
-  expect((await runCli(['convert', '-w', work, '--deploy-dir', d.deployDir, '--out', out])).code).toBe(0);
-  expect((await runCli(['manifest', '-w', work, '--from', out])).code).toBe(0);
-  return { root, out, work };
-}
 
 const mode = (path: string) => statSync(path).mode & 0o777;
 
