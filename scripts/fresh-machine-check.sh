@@ -4,22 +4,25 @@
 # install step. Inside the root: scripts/install-host-deps.sh, npm ci, `npx vvehicle doctor`, a
 # qemu-img convert, a QEMU start with the smoke argv (doctor's QEMU check) and, with --full, `npm test`.
 #
-#   sudo scripts/fresh-machine-check.sh [--full] [--keep]
+#   sudo scripts/fresh-machine-check.sh [--full | --tests 'FILE…'] [--keep]
 #
 # The pristine root is cached as a tarball outside the repo (VVEHICLE_FRESH_CACHE, default
 # ~/.cache/vvehicle-fresh), so a rerun only unpacks it. The repo goes in as a `git clone` of HEAD:
 # commit what you want checked. Mounts are undone on exit and on Ctrl-C. Exit 0 only if every step passed.
 set -uo pipefail
 
-full=0 keep=0
-for arg in "$@"; do
-  case "$arg" in
+full=0 keep=0 tests=""
+while [ $# -gt 0 ]; do
+  case "$1" in
     --full) full=1 ;;
+    --tests) [ $# -ge 2 ] || { echo "--tests needs test files" >&2; exit 2; }; tests="$2"; shift ;;
     --keep) keep=1 ;;
     -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
-    *) echo "unknown option: $arg (use --full, --keep)" >&2; exit 2 ;;
+    *) echo "unknown option: $1 (use --full, --tests 'FILE…', --keep)" >&2; exit 2 ;;
   esac
+  shift
 done
+[[ "$tests" =~ ^[A-Za-z0-9_./\ -]*$ ]] || { echo "--tests takes test file paths only" >&2; exit 2; }
 [ "$(id -u)" -eq 0 ] || { echo "run as root (debootstrap, chroot, mount)" >&2; exit 2; }
 for tool in debootstrap chroot git node; do
   command -v "$tool" >/dev/null || { echo "$tool is not installed on this host" >&2; exit 2; }
@@ -128,8 +131,10 @@ doctor() {
 }
 
 # the README's test command, counted from vitest's JSON report as .ci/run counts it, failed tests named
-npm_test() {
-  in_root 'rm -f test-results/vitest.json; npm test > /tmp/npm-test.log 2>&1; status=$?; tail -25 /tmp/npm-test.log
+npm_test() { # npm_test [test files]: the whole suite, or `npx vitest run FILES`
+  local run='npm test'
+  [ -n "${1:-}" ] && run="npx vitest run $1"
+  in_root 'rm -f test-results/vitest.json; '"$run"' > /tmp/npm-test.log 2>&1; status=$?; tail -25 /tmp/npm-test.log
     node -e "
       let r = {}; try { r = require(\"/root/vvehicle/test-results/vitest.json\"); } catch {}
       for (const f of r.testResults ?? []) for (const t of f.assertionResults) if (t.status === \"failed\") console.log(\"FAILED\", f.name.replace(/^.*\/test\//, \"test/\"), \">\", t.fullName, \"\\n   \", (t.failureMessages[0] ?? \"\").split(\"\\n\")[0].slice(0, 300));
@@ -147,6 +152,8 @@ steps() {
   step "qemu-img convert raw -> qcow2" qemu_img_convert
   if [ "$full" -eq 1 ]; then
     step "npm test (the README's test command)" npm_test
+  elif [ -n "$tests" ]; then
+    step "npx vitest run $tests" npm_test "$tests"
   fi
 }
 
