@@ -112,7 +112,7 @@ export async function runInContainer(
   const forget = onCleanup(() => removeContainer(setup.engine, name));
   let ok = false;
   try {
-    const r = await runStreaming(setup.engine.name, argv, { logFile: options.logFile, signal: options.signal, onLine: options.onLine });
+    const r = await runStreaming(setup.engine.program, argv, { logFile: options.logFile, signal: options.signal, onLine: options.onLine });
     ok = r.exitCode === 0;
     return { exitCode: r.exitCode, command: r.command, name };
   } finally {
