@@ -1,6 +1,6 @@
 import { runChecks, type CheckResult } from '../doctor/checks.js';
 import { engineClient } from '../build/run-options.js';
-import { openContext, type CommonOptions } from './context.js';
+import { openContext, type CommonOptions } from '../context.js';
 
 export const MIN_FREE_GIB = 90;
 

@@ -3,6 +3,7 @@ import { tmpdir } from 'node:os';
 import { basename, dirname, join } from 'node:path';
 import { create as createTar } from 'tar';
 import { run, type RunOptions } from '../exec.js';
+import { decisiveLine } from '../errors.js';
 
 /** The container engine wrapper (docker or podman): argv in, results out. */
 export type EngineName = 'docker' | 'podman';
@@ -77,7 +78,7 @@ async function runThrowawayImage(engine: Engine, rootfs: string, tarball: string
 }
 
 function lastLine(text: string): string {
-  return text.trim().split('\n').pop() ?? '';
+  return decisiveLine(text) ?? '';
 }
 
 /** `<engine> image exists` (podman) / `image inspect` (docker): is this image here, without pulling? */
