@@ -40,10 +40,17 @@ export function pipelineState(context: CommandContext, options: SourceOptions & 
     rules: combineRules(sources.rewrite, options.rewrite),
     referenceDir,
     force: options.force ?? false,
-    builderBase: resolveBuilderBase(options.debootstrapMirror, context.loaded.config.build.builderBase, readBuilderRecord(context.workDir)),
+    builderBase: resolveBuilderBase(debootstrapMirror(options.debootstrapMirror), context.loaded.config.build.builderBase, readBuilderRecord(context.workDir)),
     signal: runSignal,
     notes: [],
   };
+}
+
+function debootstrapMirror(flag: string | undefined): string | undefined {
+  if (flag !== undefined && !/^(https?|file):\/\/\S+$/.test(flag)) {
+    throw new UserError(`--debootstrap-mirror ${flag}: must be an http(s):// or file:// Debian mirror URL`, 'e.g. --debootstrap-mirror http://deb.debian.org/debian');
+  }
+  return flag;
 }
 
 /** --engine-client, else build.engineClient unless --engine picked another engine than build.engine. */

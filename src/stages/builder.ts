@@ -8,9 +8,15 @@ function builderFile(state: PipelineState): string {
   return join(state.context.workDir, 'builder.json');
 }
 
+/** The builder recorded in the work dir; a damaged record only costs a rebuild. */
 export function readBuilderRecord(workDir: string): BuilderRecord | undefined {
   const file = join(workDir, 'builder.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BuilderRecord) : undefined;
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as BuilderRecord;
+  } catch {
+    return undefined;
+  }
 }
 
 export const builderStage: Stage = {

@@ -26,6 +26,12 @@ describe('build and check refuse bad input before writing anything', () => {
     expect(await refused(['build', '-w', work, '--until', 'deploy'], work)).toContain('error: --until deploy: unknown stage id');
   });
 
+  it('a --debootstrap-mirror that is not a mirror URL', async () => {
+    const work = join(tempDir(), 'work');
+    const stderr = await refused(['builder', '-w', work, '--debootstrap-mirror', 'deb.debian.org'], work);
+    expect(stderr).toBe('error: --debootstrap-mirror deb.debian.org: must be an http(s):// or file:// Debian mirror URL\nhint: e.g. --debootstrap-mirror http://deb.debian.org/debian\n');
+  });
+
   it('engine missing from PATH', async () => {
     const work = join(tempDir(), 'work');
     const bin = tempDir();
