@@ -22,6 +22,7 @@ export async function doctorCommand(options: DoctorOptions): Promise<{ text: str
     engineClient: engineClient(options, build),
     builderImage: build.image,
     minFreeGiB: MIN_FREE_GIB,
+    smoke: loaded.config.smoke,
   });
   const ok = results.every((r) => r.status !== 'fail');
   return { text: options.json ? JSON.stringify({ ok, checks: results }, null, 2) : formatReport(results, ok), ok };

@@ -44,7 +44,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const locate = (path: readonly PathSegment[], atKey = false) => locateFirst(chain, path, atKey);
 
   const parsed = configSchema.safeParse(merged, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error, locate));
+  if (!parsed.success) throw new ConfigError(missingExtends(zodProblems(parsed.error, locate), configFile && chain.length === 1 ? chain[0]! : undefined));
 
   const baseDir = configFile ? dirname(configFile) : options.cwd;
   const lockFile = join(baseDir, LOCK_FILE);
@@ -143,6 +143,25 @@ function locateFirst(chain: YamlSource[], path: readonly PathSegment[], atKey = 
     }
   }
   return { file: chain[0]?.file ?? '(config)', line: 1, col: 1 };
+}
+
+/**
+ * A file without `extends` is a complete profile of its own (as a kas file without includes is):
+ * nothing is merged into it silently. A project file that is not complete almost always just
+ * forgot `extends`: one message that says so replaces the wall of "is required" lines.
+ */
+function missingExtends(problems: ConfigProblem[], rootProjectFile: YamlSource | undefined): ConfigProblem[] {
+  const missing = problems.filter((p) => p.message.startsWith('is required'));
+  if (!rootProjectFile || missing.length === 0) return problems;
+  const keys = [...new Set(missing.map((p) => p.path.split('.')[0]!))];
+  const summary: ConfigProblem = {
+    file: rootProjectFile.file,
+    line: 1,
+    col: 1,
+    path: EXTENDS_KEY,
+    message: `no "extends", and not a complete profile (missing ${keys.join(', ')}): add "extends: ${DEFAULT_PROFILE}" as the first line to change only what differs from the default profile`,
+  };
+  return [summary, ...problems.filter((p) => !missing.includes(p))];
 }
 
 type Locator = (path: readonly PathSegment[], atKey?: boolean) => { file: string; line: number; col: number };

@@ -6,6 +6,7 @@ import { engineOf, engineVersion, probeContainerRun, type EngineName } from '../
 import { qemuImgVersion } from '../tools/qemu-img.js';
 import { qemuVersion } from '../tools/qemu.js';
 import { chooseAccel, readHostFacts } from '../host/accel.js';
+import { checkQemuStart, type SmokeMachine } from './qemu-start.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface CheckResult {
@@ -24,6 +25,8 @@ export interface DoctorInput {
   builderImage?: string;
   /** Yocto's need for an AGL image, in GiB. */
   minFreeGiB: number;
+  /** What `vvehicle smoke` starts: doctor starts the same machine, paused. */
+  smoke: SmokeMachine;
 }
 
 const APT = (pkgs: string) => `sudo apt-get install ${pkgs}`;
@@ -35,6 +38,7 @@ export async function runChecks(input: DoctorInput): Promise<CheckResult[]> {
     await checkEngine(input),
     await checkTool('qemu-img', qemuImgVersion, APT('qemu-utils')),
     await checkTool('qemu-system-aarch64', qemuVersion, APT('qemu-system-arm')),
+    await checkQemuStart(input.smoke),
     checkAccel(),
     checkDisk(input.workDir, input.minFreeGiB),
     checkAppArmor(),

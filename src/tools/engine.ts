@@ -25,6 +25,9 @@ export async function engineVersion(program: string): Promise<string | undefined
   return result && !result.failed ? result.stdout.trim() : undefined;
 }
 
+/** How long `info` may take before the engine's daemon counts as hung. */
+export const ENGINE_ANSWER_MS = 30_000;
+
 export function engineArgs(engine: Engine, args: string[]): string[] {
   return [...engine.globalArgs, ...args];
 }
@@ -40,11 +43,11 @@ function engineRun(engine: Engine, args: string[], options: RunOptions = {}) {
  * Without busybox on the host, a local image (the builder) is run instead.
  */
 export async function probeContainerRun(engine: Engine, localImage?: string): Promise<{ ok: boolean; detail: string }> {
-  if (engine.name === 'docker') {
-    // one line, "Cannot connect to the Docker daemon at …", when no daemon answers: clearer than a failed run
-    const server = await engineRun(engine, ['version', '--format', '{{.Server.Version}}'], { allowFailure: true });
-    if (server.failed) return { ok: false, detail: lastLine(server.stderr) || 'docker version failed' };
-  }
+  // first a bounded question to the daemon (dockerd, or podman's service in remote mode): a dead or
+  // hung one must end in a message, not a hang
+  const answer = await engineRun(engine, ['info'], { allowFailure: true, timeoutMs: ENGINE_ANSWER_MS });
+  if (answer.timedOut) return { ok: false, detail: `\`${engine.name} info\` did not answer within ${ENGINE_ANSWER_MS / 1000} s` };
+  if (answer.failed) return { ok: false, detail: lastLine(answer.stderr) || `${engine.name} info failed` };
   if (existsSync('/bin/busybox')) {
     const dir = mkdtempSync(join(tmpdir(), 'vvehicle-probe-'));
     try {

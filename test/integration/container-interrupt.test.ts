@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { containersNamed } from '../../src/tools/engine.js';
 import { leftoverContainers, loggedContainerNames, makeBuildProject, STUB_ENV } from '../helpers/build-project.js';
-import { ensureBuiltCli, startCli } from '../helpers/cli-process.js';
+import { ensureBuilt } from '../helpers/built-cli.js';
+import { startCli } from '../helpers/cli-process.js';
 import { ENGINES, testEngine } from '../helpers/engines.js';
 
 async function until<T>(what: string, probe: () => Promise<T | undefined>, timeoutMs = 120_000): Promise<T> {
@@ -17,7 +18,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>, timeo
   }
 }
 
-beforeAll(() => ensureBuiltCli(), 300_000);
+beforeAll(() => ensureBuilt(), 300_000);
 
 describe.each(ENGINES)('Ctrl-C during bitbake in %s', (engineName) => {
   const root = mkdtempSync(join(tmpdir(), `vvehicle-interrupt-${engineName}-`));

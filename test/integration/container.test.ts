@@ -7,7 +7,8 @@ import { prepareMounts, type ContainerSetup } from '../../src/build/container.js
 import { openContext } from '../../src/context.js';
 import { runCli } from '../helpers/cli.js';
 import { leftoverContainers, loggedContainerNames, makeBuildProject, STUB_ENV, withEnv, type BuildProject } from '../helpers/build-project.js';
-import { ensureBuiltCli, runCliProcess } from '../helpers/cli-process.js';
+import { ensureBuilt } from '../helpers/built-cli.js';
+import { runCliProcess } from '../helpers/cli-process.js';
 import { ENGINES, testEngine } from '../helpers/engines.js';
 import { chownTree, notOwnedBy, testUser } from '../helpers/test-user.js';
 
@@ -102,7 +103,7 @@ describe.each(ENGINES)('bitbake in %s (stub bitbake replaying recorded real logs
 describe('rootful docker, invoked by a non-root user in the docker group', () => {
   // rootful Docker would write bitbake's outputs as root; run as the invoking user (--user uid:gid), they stay the user's
   it('build: every file in the work dir belongs to the user, bitbake ran with their uid', { timeout: 300_000 }, async () => {
-    await ensureBuiltCli();
+    ensureBuilt();
     const user = await testUser('vvehicle-test', ['docker']);
     const root = mkdtempSync(join(tmpdir(), 'vvehicle-nonroot-'));
     try {
