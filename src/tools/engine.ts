@@ -45,9 +45,12 @@ function engineRun(engine: Engine, args: string[], options: RunOptions = {}) {
 export async function probeContainerRun(engine: Engine, localImage?: string): Promise<{ ok: boolean; detail: string }> {
   // first a bounded question to the daemon (dockerd, or podman's service in remote mode): a dead or
   // hung one must end in a message, not a hang
-  const answer = await engineRun(engine, ['info'], { allowFailure: true, timeoutMs: ENGINE_ANSWER_MS });
-  if (answer.timedOut) return { ok: false, detail: `\`${engine.name} info\` did not answer within ${ENGINE_ANSWER_MS / 1000} s` };
-  if (answer.failed) return { ok: false, detail: lastLine(answer.stderr) || `${engine.name} info failed` };
+  // (docker: `version`, whose failure is the one line "Cannot connect to the Docker daemon at …";
+  // `docker info` ends its failure with "errors pretty printing info")
+  const question = engine.name === 'docker' ? ['version', '--format', '{{.Server.Version}}'] : ['info'];
+  const answer = await engineRun(engine, question, { allowFailure: true, timeoutMs: ENGINE_ANSWER_MS });
+  if (answer.timedOut) return { ok: false, detail: `\`${engine.name} ${question[0]}\` did not answer within ${ENGINE_ANSWER_MS / 1000} s` };
+  if (answer.failed) return { ok: false, detail: lastLine(answer.stderr) || `${engine.name} ${question[0]} failed` };
   if (existsSync('/bin/busybox')) {
     const dir = mkdtempSync(join(tmpdir(), 'vvehicle-probe-'));
     try {

@@ -51,7 +51,7 @@ describe('build and check refuse bad input before writing anything', () => {
     expect(stderr).toMatch(/^error: podman cannot run containers: .+\nhint: /);
     const socket = `unix://${tempDir()}/docker.sock`;
     const docker = await refused(['check', '-w', work, '--engine', 'docker', '--engine-client', DOCKER_CLIENT, '--engine-arg=--host', `--engine-arg=${socket}`], work);
-    expect(docker).toBe(`error: docker cannot run containers: Cannot connect to the Docker daemon at ${socket}. Is the docker daemon running?\nhint: start the Docker daemon (\`sudo systemctl start docker\`), point --engine-arg=--host at its socket, or use --engine podman\n`);
+    expect(docker).toBe(`error: the Docker daemon is not reachable: Cannot connect to the Docker daemon at ${socket}. Is the docker daemon running?\nhint: start it (\`sudo systemctl start docker\`), or point DOCKER_HOST at a running one, or use --engine podman\n`);
   });
 
   it('read-only work directory', { timeout: 60_000 }, async () => {
