@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Installs the Debian packages vvehicle's tests drive for real (QEMU, qemu-img, podman+runc, debootstrap, …)
+# Installs the Debian packages vvehicle's tests drive for real (QEMU, qemu-img, podman+runc, Docker, debootstrap, …)
 # and the arm64 packages the boot fixtures are made from. Debian/Ubuntu, as root. Idempotent.
 set -euo pipefail
 
@@ -35,4 +35,7 @@ mkdir -p /var/log/libvirt /run/libvirt
 # podman on these hosts: crun fails on hybrid cgroups and CAP_SYS_RESOURCE is missing for default ulimits
 mkdir -p /etc/vvehicle-ci
 printf '[containers]\ndefault_ulimits = []\n\n[engine]\nruntime = "runc"\n' > /etc/vvehicle-ci/containers.conf
+# on a systemd host docker.io also starts the system daemon; the tests never use it: they start their own dockerd
+# (own socket and data root, see test/helpers/docker-daemon.ts) and use Debian's client, /usr/bin/docker
+[ -x /usr/sbin/dockerd ] && [ -x /usr/bin/docker ] || { echo "docker.io did not install dockerd and /usr/bin/docker" >&2; exit 1; }
 echo "host packages ready"

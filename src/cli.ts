@@ -37,6 +37,7 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
   withCommon(cli.command('doctor').description('check this host can build, convert and boot the image'))
     .addOption(new Option('--engine <engine>', 'container engine').choices(['auto', 'docker', 'podman']))
     .option('--engine-arg <arg>', 'global engine option, repeatable (e.g. --engine-arg=--runtime --engine-arg=runc)', collect)
+    .option('--engine-client <path>', 'the engine\'s client program (default: docker/podman on PATH), e.g. /usr/bin/docker')
     .option('--json', 'print the checks as JSON')
     .action(async (opts) => {
       const { text, ok } = await (await import('./commands/doctor.js')).doctorCommand(opts);
@@ -77,7 +78,8 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     cmd
       .addOption(new Option('--engine <engine>', 'container engine (default: build.engine)').choices(['auto', 'docker', 'podman']))
       .option('--engine-arg <arg>', 'global engine option, repeatable (e.g. --engine-arg=--runtime --engine-arg=runc)', collect)
-      .option('--debootstrap-mirror <url>', 'make the builder base image from this Debian mirror (no registry needed; needs root)')
+      .option('--engine-client <path>', 'the engine\'s client program (default: build.engineClient, else docker/podman on PATH), e.g. /usr/bin/docker')
+      .option('--debootstrap-mirror <url>', 'make the builder base image from this Debian mirror (no registry needed; needs root; overrides build.builderBase and is remembered in the work dir)')
       .option('--min-free-gib <GiB>', 'refuse to start with less free space than this in the work dir');
 
   withSources(withCommon(cli.command('sources').description('check out every layer repository at its pinned commit')))

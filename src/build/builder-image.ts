@@ -1,6 +1,6 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { run, type RunOptions } from '../exec.js';
 import { sha256Hex } from '../plan/digest.js';
@@ -20,12 +20,42 @@ export const HOST_PACKAGES = [
 export const DEFAULT_BASE = 'docker.io/library/debian:bookworm';
 export const SUITE = 'bookworm';
 
+
+/**
+ * What our Containerfile is built FROM: an image pulled from a registry (the Containerfile then
+ * installs the Yocto host packages with apt), or a base bootstrapped here from a Debian mirror with
+ * the packages already in (no registry needed: air-gapped hosts, CI without Docker Hub).
+ */
+export type BuilderBase = { image: string } | { debootstrapMirror: string };
+
+export const DEFAULT_BUILDER_BASE: BuilderBase = { image: DEFAULT_BASE };
+
 export interface BuilderRecord {
   image: string;
   id: string;
   engine: string;
   /** How the image came to be: built here (our Containerfile) or given in build.image. */
   source: 'containerfile' | 'debootstrap+containerfile' | 'given';
+  /** What it was built from (absent for build.image, and in records of older versions). */
+  base?: BuilderBase;
+}
+
+/**
+ * Which base a run builds from: --debootstrap-mirror, else build.builderBase, else the base of the
+ * builder recorded in the work dir (so `builder --debootstrap-mirror M` is remembered by later
+ * `check`/`build` runs instead of them trying a registry), else debian:bookworm from a registry.
+ */
+export function resolveBuilderBase(flagMirror: string | undefined, configured: BuilderBase | undefined, recorded: BuilderRecord | undefined): BuilderBase {
+  if (flagMirror) return { debootstrapMirror: flagMirror };
+  if (configured) return configured;
+  if (recorded?.source !== 'given' && recorded?.base) return recorded.base;
+  return DEFAULT_BUILDER_BASE;
+}
+
+/** The image our Containerfile starts FROM, and the Containerfile itself. */
+export function containerfileFor(base: BuilderBase): { from: string; containerfile: string } {
+  const from = 'image' in base ? base.image : debootstrapBaseTag();
+  return { from, containerfile: renderContainerfile(from, 'image' in base) };
 }
 
 export function renderContainerfile(base: string, installPackages: boolean): string {
@@ -54,8 +84,8 @@ export interface BuilderInput {
   workDir: string;
   /** build.image: use this image as given. */
   givenImage?: string;
-  /** --debootstrap-mirror: make the base from a Debian mirror instead of pulling debian:bookworm. */
-  debootstrapMirror?: string;
+  /** What our Containerfile builds FROM (see resolveBuilderBase). */
+  base: BuilderBase;
   log: RunOptions;
   progress: (text: string) => void;
 }
@@ -73,12 +103,8 @@ export async function prepareBuilder(input: BuilderInput): Promise<BuilderRecord
     }
     record = { image: input.givenImage, engine: engine.name, source: 'given' };
   } else {
-    let base = DEFAULT_BASE;
-    if (input.debootstrapMirror) {
-      base = debootstrapBaseTag();
-      if (!(await imageExists(engine, base))) await debootstrapBase(input, base);
-    }
-    const containerfile = renderContainerfile(base, !input.debootstrapMirror);
+    const { from, containerfile } = containerfileFor(input.base);
+    if ('debootstrapMirror' in input.base && !(await imageExists(engine, from))) await debootstrapBase(input, input.base.debootstrapMirror, from);
     const tag = builderTag(containerfile);
     if (!(await imageExists(engine, tag))) {
       input.progress(`building ${tag}`);
@@ -90,29 +116,37 @@ export async function prepareBuilder(input: BuilderInput): Promise<BuilderRecord
         rmSync(context, { recursive: true, force: true });
       }
     }
-    record = { image: tag, engine: engine.name, source: input.debootstrapMirror ? 'debootstrap+containerfile' : 'containerfile' };
+    record = { image: tag, engine: engine.name, source: 'debootstrapMirror' in input.base ? 'debootstrap+containerfile' : 'containerfile', base: input.base };
   }
   const full: BuilderRecord = { ...record, id: await imageId(engine, record.image, input.log) };
   writeFileAtomic(join(input.workDir, 'builder.json'), `${JSON.stringify(full, null, 2)}\n`);
   return full;
 }
 
-/** debootstrap bookworm minbase with the host packages → tar → `<engine> import`. Needs root. */
-async function debootstrapBase(input: BuilderInput, tag: string): Promise<void> {
+/** debootstrap → tar → `<engine> import`. Needs root. */
+async function debootstrapBase(input: BuilderInput, mirror: string, tag: string): Promise<void> {
   if (process.getuid?.() !== 0) {
-    throw new UserError('--debootstrap-mirror needs root (debootstrap creates device nodes and chroots)', 'run `sudo vvehicle builder --debootstrap-mirror URL` once; the imported image is then reused');
+    throw new UserError('a debootstrapped builder base needs root (debootstrap creates device nodes and chroots)', 'run `sudo vvehicle builder --debootstrap-mirror URL` once; the imported image is then reused');
   }
-  const dir = mkdtempSync(join(tmpdir(), 'vvehicle-debootstrap-'));
-  const tarball = `${dir}.tar`;
+  const tarball = join(mkdtempSync(join(tmpdir(), 'vvehicle-debootstrap-')), 'rootfs.tar');
   try {
-    input.progress(`debootstrap ${SUITE} from ${input.debootstrapMirror} (a few minutes)`);
-    await run('debootstrap', ['--variant=minbase', `--include=${HOST_PACKAGES.join(',')}`, SUITE, dir, input.debootstrapMirror!], input.log);
-    // a Containerfile RUN must not reach the network: apt lists are not needed, caches are dead weight
-    await run('tar', ['--numeric-owner', '--exclude=./var/cache/apt/archives/*.deb', '-C', dir, '-cf', tarball, '.'], input.log);
+    input.progress(`debootstrap ${SUITE} from ${mirror} (a few minutes)`);
+    await debootstrapRootfsTarball(mirror, tarball, input.log);
     input.progress(`importing ${tag}`);
     await importImage(input.engine, tarball, tag, input.log);
   } finally {
+    rmSync(dirname(tarball), { recursive: true, force: true });
+  }
+}
+
+/** debootstrap bookworm minbase with the Yocto host packages into a rootfs tarball (what `<engine> import` takes). */
+export async function debootstrapRootfsTarball(mirror: string, tarball: string, log: RunOptions): Promise<void> {
+  const dir = mkdtempSync(join(dirname(tarball), 'rootfs-'));
+  try {
+    await run('debootstrap', ['--variant=minbase', `--include=${HOST_PACKAGES.join(',')}`, SUITE, dir, mirror], log);
+    // a Containerfile RUN must not reach the network: apt lists are not needed, caches are dead weight
+    await run('tar', ['--numeric-owner', '--exclude=./var/cache/apt/archives/*.deb', '-C', dir, '-cf', tarball, '.'], log);
+  } finally {
     rmSync(dir, { recursive: true, force: true });
-    rmSync(tarball, { force: true });
   }
 }

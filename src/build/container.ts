@@ -120,7 +120,7 @@ export async function runInContainer(
   writeFileAtomic(record, `${JSON.stringify({ engine: setup.engine, name })}\n`);
   let ok = false;
   try {
-    const r = await runStreaming(setup.engine.name, argv, { logFile: options.logFile, signal: options.signal, onLine: options.onLine });
+    const r = await runStreaming(setup.engine.program, argv, { logFile: options.logFile, signal: options.signal, onLine: options.onLine });
     ok = r.exitCode === 0;
     return { exitCode: r.exitCode, command: r.command, name };
   } finally {
@@ -147,7 +147,8 @@ export async function removeOrphanContainer(workDir: string): Promise<string | u
   } catch {
     orphan = undefined; // torn by the crash; the container (if any) is named in the last bitbake log
   }
-  if (orphan) await removeContainer(orphan.engine, orphan.name);
+  // records written before the engine carried its client program name only the engine
+  if (orphan) await removeContainer({ ...orphan.engine, program: orphan.engine.program ?? orphan.engine.name }, orphan.name);
   rmSync(record, { force: true });
   return orphan ? `removed container ${orphan.name}, left running by an interrupted run` : undefined;
 }

@@ -2,15 +2,22 @@ import { accessSync, constants, existsSync, mkdirSync, readFileSync, statfsSync 
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
 import { daemonFault } from '../faults.js';
-import { engineVersion, probeContainerRun, type Engine, type EngineName } from '../tools/engine.js';
+import { engineOf, engineVersion, probeContainerRun, type Engine, type EngineName } from '../tools/engine.js';
 
 /** Checks made before anything is written, so bad input ends with one message and an untouched disk. */
 
-export async function chooseEngine(wanted: 'auto' | EngineName, globalArgs: string[]): Promise<Engine> {
+/** `auto` prefers podman (daemonless, rootless-friendly), then docker. `client` names the program (a path) for a named engine. */
+export async function chooseEngine(wanted: 'auto' | EngineName, globalArgs: string[], client?: string): Promise<Engine> {
+  if (client && wanted === 'auto') throw new UserError(`--engine-client ${client} names one engine's client`, 'pick it with --engine docker or --engine podman as well');
   const order: EngineName[] = wanted === 'auto' ? ['podman', 'docker'] : [wanted];
-  for (const name of order) if (await engineVersion(name)) return { name, globalArgs };
+  for (const name of order) {
+    const engine = engineOf(name, globalArgs, client);
+    if (await engineVersion(engine.program)) return engine;
+  }
   throw new UserError(
-    wanted === 'auto' ? 'no container engine found: neither podman nor docker is on PATH' : `container engine ${wanted} is not installed (not found on PATH)`,
+    wanted === 'auto'
+      ? 'no container engine found: neither podman nor docker is on PATH'
+      : client ? `container engine client ${client} does not run (\`${client} --version\` failed)` : `container engine ${wanted} is not installed (not found on PATH)`,
     'install podman (`sudo apt-get install podman runc`) or Docker, or pick the other one with --engine',
   );
 }
@@ -22,7 +29,7 @@ export async function requireRunnableEngine(engine: Engine, image?: string): Pro
   const daemon = daemonFault(probe.detail, engine.name);
   if (daemon) throw daemon;
   const hints = [
-    engine.name === 'docker' ? 'start the Docker daemon (`sudo systemctl start docker`) or use --engine podman' : '',
+    engine.name === 'docker' ? 'start the Docker daemon (`sudo systemctl start docker`), point --engine-arg=--host at its socket, or use --engine podman' : '',
     /crun|cgroup/i.test(probe.detail) ? 'crun fails on hybrid cgroups: add --engine-arg=--runtime --engine-arg=runc' : '',
     /rlimit|ulimit/i.test(probe.detail) ? 'without CAP_SYS_RESOURCE: set CONTAINERS_CONF to a containers.conf with [containers] default_ulimits = []' : '',
   ].filter(Boolean);

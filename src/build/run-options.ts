@@ -6,6 +6,8 @@ import { acquireLock } from '../process-lock.js';
 import { onCleanup, runSignal } from '../signals.js';
 import type { PipelineState } from '../stages/types.js';
 import type { Engine } from '../tools/engine.js';
+import { readBuilderRecord } from '../stages/builder.js';
+import { resolveBuilderBase } from './builder-image.js';
 import { removeOrphanContainer } from './container.js';
 import { chooseEngine, requireFreeSpace, requireRunnableEngine, requireWritableWorkDir } from './preflight.js';
 
@@ -20,6 +22,7 @@ export interface SourceOptions {
 export interface EngineOptions {
   engine?: 'auto' | 'docker' | 'podman';
   engineArg?: string[];
+  engineClient?: string;
   debootstrapMirror?: string;
   minFreeGib?: string;
 }
@@ -39,10 +42,23 @@ export function pipelineState(context: CommandContext, options: SourceOptions & 
     rules: combineRules(sources.rewrite, options.rewrite),
     referenceDir,
     force: options.force ?? false,
-    debootstrapMirror: options.debootstrapMirror,
+    builderBase: resolveBuilderBase(debootstrapMirror(options.debootstrapMirror), context.loaded.config.build.builderBase, readBuilderRecord(context.workDir)),
     signal: runSignal,
     notes: [],
   };
+}
+
+function debootstrapMirror(flag: string | undefined): string | undefined {
+  if (flag !== undefined && !/^(https?|file):\/\/\S+$/.test(flag)) {
+    throw new UserError(`--debootstrap-mirror ${flag}: must be an http(s):// or file:// Debian mirror URL`, 'e.g. --debootstrap-mirror http://deb.debian.org/debian');
+  }
+  return flag;
+}
+
+/** --engine-client, else build.engineClient unless --engine picked another engine than build.engine. */
+export function engineClient(options: Pick<EngineOptions, 'engine' | 'engineClient'>, build: { engine: string; engineClient?: string }): string | undefined {
+  if (options.engineClient) return options.engineClient;
+  return options.engine && options.engine !== build.engine ? undefined : build.engineClient;
 }
 
 export function parseMinFree(value: string | undefined, fallback: number): number {
@@ -64,7 +80,7 @@ export async function preflight(
   requireFreeSpace(workDir, need.minFreeGiB);
   if (!need.engine) return undefined;
   const build = loaded.config.build;
-  const engine = await chooseEngine(options.engine ?? build.engine, [...build.engineArgs, ...(options.engineArg ?? [])]);
+  const engine = await chooseEngine(options.engine ?? build.engine, [...build.engineArgs, ...(options.engineArg ?? [])], engineClient(options, build));
   if (need.probe !== false) await requireRunnableEngine(engine);
   state.engine = engine;
   return engine;

@@ -15,7 +15,7 @@ export async function builderCommand(options: RunOptions, progress: (text: strin
     engine,
     workDir: context.workDir,
     givenImage: context.loaded.config.build.image,
-    debootstrapMirror: options.debootstrapMirror,
+    base: state.builderBase,
     log: { signal: state.signal, logFile: join(logs, 'builder.log') },
     progress,
   });

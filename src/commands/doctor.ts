@@ -1,4 +1,5 @@
 import { runChecks, type CheckResult } from '../doctor/checks.js';
+import { engineClient } from '../build/run-options.js';
 import { openContext, type CommonOptions } from '../context.js';
 
 export const MIN_FREE_GIB = 90;
@@ -6,6 +7,7 @@ export const MIN_FREE_GIB = 90;
 export interface DoctorOptions extends CommonOptions {
   engine?: 'auto' | 'docker' | 'podman';
   engineArg?: string[];
+  engineClient?: string;
   json?: boolean;
 }
 
@@ -17,6 +19,7 @@ export async function doctorCommand(options: DoctorOptions): Promise<{ text: str
     workDir,
     engine: options.engine ?? build.engine,
     engineArgs: [...build.engineArgs, ...(options.engineArg ?? [])],
+    engineClient: engineClient(options, build),
     builderImage: build.image,
     minFreeGiB: MIN_FREE_GIB,
     smoke: loaded.config.smoke,

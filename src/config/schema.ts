@@ -163,8 +163,14 @@ export const configSchema = z
     }),
     build: z.strictObject({
       engine: z.enum(['auto', 'docker', 'podman']).default('auto'),
-      engineArgs: z.array(z.string()).default([]).describe('global engine options, e.g. ["--runtime", "runc"]'),
+      engineArgs: z.array(z.string()).default([]).describe('global engine options, e.g. ["--runtime", "runc"] (podman) or ["--host", "unix:///run/docker.sock"] (docker)'),
+      engineClient: z.string().regex(/^\/[^\s]+$/, 'must be an absolute path').optional()
+        .describe('the engine\'s client program, when not the first docker/podman on PATH (e.g. /usr/bin/docker); needs engine docker or podman'),
       image: z.string().optional().describe('use this builder image as given instead of building ours'),
+      builderBase: z.union([
+        z.strictObject({ image: z.string().min(1).describe('image our Containerfile starts FROM (pulled from a registry); it then installs the Yocto host packages with apt') }),
+        z.strictObject({ debootstrapMirror: z.string().regex(/^(https?|file):\/\/\S+$/, 'must be an http(s):// or file:// Debian mirror URL').describe('bootstrap the base from this Debian mirror: no registry needed (needs root once)') }),
+      ]).optional().describe('what our builder image is built from (default: the base recorded in the work dir by `vvehicle builder`, else debian:bookworm from a registry); ignored with build.image'),
       threads: threads.default('auto').describe('BB_NUMBER_THREADS'),
       parallelMake: threads.default('auto').describe('PARALLEL_MAKE -j'),
       dlDir: bbValue.default('downloads').describe('DL_DIR, relative to the work dir unless absolute'),

@@ -25,6 +25,9 @@ export function semanticProblems(config: Config, lock: LockFile | undefined, loc
       problems.push({ path: [...path, 'url'], message: `the lock file was made for ${locked.url}; rerun \`vvehicle lock\`` });
     }
   }
+  if (config.build.engineClient && config.build.engine === 'auto') {
+    problems.push({ path: ['build', 'engineClient'], message: 'names one engine\'s client: set build.engine to docker or podman as well' });
+  }
   const needsCoreLayer = Object.values(repos).some((r) => r.layers.includes('meta-agl-core'));
   if (!needsCoreLayer) problems.push({ path: ['sources', 'repos'], message: 'no repository provides the layer meta-agl-core (AGL is the base of every vvehicle image)' });
 

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import semver from 'semver';
 import { gitVersion } from '../tools/git.js';
-import { engineVersion, probeContainerRun, type Engine, type EngineName } from '../tools/engine.js';
+import { engineOf, engineVersion, probeContainerRun, type EngineName } from '../tools/engine.js';
 import { qemuImgVersion } from '../tools/qemu-img.js';
 import { qemuVersion } from '../tools/qemu.js';
 import { chooseAccel, readHostFacts } from '../host/accel.js';
@@ -20,6 +20,8 @@ export interface DoctorInput {
   workDir: string;
   engine: 'auto' | EngineName;
   engineArgs: string[];
+  /** The client program for a named engine (build.engineClient / --engine-client). */
+  engineClient?: string;
   builderImage?: string;
   /** Yocto's need for an AGL image, in GiB. */
   minFreeGiB: number;
@@ -67,12 +69,12 @@ async function checkEngine(input: DoctorInput): Promise<CheckResult> {
   const candidates: EngineName[] = input.engine === 'auto' ? ['podman', 'docker'] : [input.engine];
   const problems: string[] = [];
   for (const name of candidates) {
-    const version = await engineVersion(name);
+    const engine = engineOf(name, input.engineArgs, input.engine === 'auto' ? undefined : input.engineClient);
+    const version = await engineVersion(engine.program);
     if (!version) {
-      problems.push(`${name}: not found`);
+      problems.push(`${engine.program}: not found`);
       continue;
     }
-    const engine: Engine = { name, globalArgs: input.engineArgs };
     const probe = await probeContainerRun(engine, input.builderImage);
     if (probe.ok) return { name: 'container engine', status: 'ok', detail: `${version}; ${probe.detail}` };
     problems.push(`${name}: cannot run a container (${probe.detail})`);
@@ -82,7 +84,9 @@ async function checkEngine(input: DoctorInput): Promise<CheckResult> {
     status: 'fail',
     detail: problems.join('; '),
     fix: [
-      `${APT('podman runc')} or start the Docker daemon`,
+      candidates.includes('docker') && problems.some((p) => p.startsWith('docker') || p.includes('/docker:'))
+        ? `start the Docker daemon (sudo systemctl start docker), or point --engine-arg=--host at its socket; or use podman: ${APT('podman runc')}`
+        : `${APT('podman runc')} or start the Docker daemon`,
       problems.some((p) => p.includes('crun')) ? 'crun fails on hybrid cgroups: add --engine-arg=--runtime --engine-arg=runc' : '',
       problems.some((p) => p.includes('rlimit')) ? 'no CAP_SYS_RESOURCE: point CONTAINERS_CONF at a containers.conf with [containers] default_ulimits = []' : '',
     ].filter(Boolean).join('; '),

@@ -1,15 +1,22 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { DEFAULT_BASE, debootstrapBaseTag, prepareBuilder, renderContainerfile, type BuilderRecord } from '../build/builder-image.js';
+import { containerfileFor, prepareBuilder, type BuilderRecord } from '../build/builder-image.js';
+import { imageExists } from '../tools/engine.js';
 import type { PipelineState, Stage } from './types.js';
 
 function builderFile(state: PipelineState): string {
   return join(state.context.workDir, 'builder.json');
 }
 
+/** The builder recorded in the work dir; a damaged record only costs a rebuild. */
 export function readBuilderRecord(workDir: string): BuilderRecord | undefined {
   const file = join(workDir, 'builder.json');
-  return existsSync(file) ? (JSON.parse(readFileSync(file, 'utf8')) as BuilderRecord) : undefined;
+  if (!existsSync(file)) return undefined;
+  try {
+    return JSON.parse(readFileSync(file, 'utf8')) as BuilderRecord;
+  } catch {
+    return undefined;
+  }
 }
 
 export const builderStage: Stage = {
@@ -18,13 +25,14 @@ export const builderStage: Stage = {
   needsEngine: true,
   inputs: (state) => {
     const given = state.context.loaded.config.build.image;
-    const base = state.debootstrapMirror ? debootstrapBaseTag() : DEFAULT_BASE;
-    return { engine: state.engine?.name, given: given ?? null, containerfile: given ? null : renderContainerfile(base, !state.debootstrapMirror) };
+    return { engine: state.engine?.name, given: given ?? null, containerfile: given ? null : containerfileFor(state.builderBase).containerfile };
   },
-  outputsPresent: (state) => {
+  // the recorded builder counts only while its image is still in this engine's store
+  outputsPresent: async (state) => {
     const record = existsSync(builderFile(state)) ? readBuilderRecord(state.context.workDir) : undefined;
-    if (record) state.builder = record;
-    return record !== undefined;
+    if (!record || (state.engine && (record.engine !== state.engine.name || !(await imageExists(state.engine, record.image))))) return false;
+    state.builder = record;
+    return true;
   },
   async run(state, task) {
     mkdirSync(join(state.context.workDir, state.context.plan.dirs.logs), { recursive: true });
@@ -32,7 +40,7 @@ export const builderStage: Stage = {
       engine: state.engine!,
       workDir: state.context.workDir,
       givenImage: state.context.loaded.config.build.image,
-      debootstrapMirror: state.debootstrapMirror,
+      base: state.builderBase,
       log: { signal: state.signal, logFile: join(state.context.workDir, state.context.plan.dirs.logs, 'builder.log') },
       progress: (text) => (task.output = text),
     });

@@ -1,6 +1,6 @@
 import type { ListrTaskWrapper, ListrDefaultRenderer, ListrSimpleRenderer } from 'listr2';
 import type { CommandContext } from '../context.js';
-import type { BuilderRecord } from '../build/builder-image.js';
+import type { BuilderBase, BuilderRecord } from '../build/builder-image.js';
 import type { RewriteRule } from '../sources/rewrite.js';
 import type { Engine } from '../tools/engine.js';
 import type { StageId } from '../plan/types.js';
@@ -11,7 +11,8 @@ export interface PipelineState {
   rules: RewriteRule[];
   referenceDir?: string;
   force: boolean;
-  debootstrapMirror?: string;
+  /** What our builder image is built from (flag, config, or the builder recorded in the work dir). */
+  builderBase: BuilderBase;
   /** The engine chosen in preflight; absent when no selected stage needs one. */
   engine?: Engine;
   builder?: BuilderRecord;

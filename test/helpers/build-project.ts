@@ -1,13 +1,15 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Config } from '../../src/config/schema.js';
-import { containersNamed } from '../../src/tools/engine.js';
+import { containersNamed, type Engine } from '../../src/tools/engine.js';
+import { useEngine } from './engines.js';
 import { makeFakeSources, writeProjectFile, type FakeSources } from './git-repos.js';
-import { stubBuilderImage, TEST_ENGINE } from './stub-builder.js';
+import { stubBuilderImage } from './stub-builder.js';
 
 export const STUB_ENV = ['STUB_MARK', 'STUB_BITBAKE_LOG', 'STUB_DELAY', 'STUB_EXIT_CODE', 'STUB_GRAPH', 'STUB_PARSE_LOG'];
 
 export interface BuildProject {
+  engine: Engine;
   config: string;
   fake: FakeSources;
   image: string;
@@ -15,18 +17,17 @@ export interface BuildProject {
   rewriteArgs: string[];
 }
 
-/** A project whose sources are local git repos and whose builder image is the stub-bitbake image. */
-export async function makeBuildProject(root: string, edit: (c: Config) => void = () => {}): Promise<BuildProject> {
-  const image = await stubBuilderImage();
+/** A project on `engine` whose sources are local git repos and whose builder image is the stub-bitbake image. */
+export async function makeBuildProject(root: string, engine: Engine, edit: (c: Config) => void = () => {}): Promise<BuildProject> {
+  const image = await stubBuilderImage(engine);
   const fake = await makeFakeSources(join(root, 'upstream'));
   const config = writeProjectFile(root, fake, (c) => {
-    c.build.engine = 'podman';
-    c.build.engineArgs = [...TEST_ENGINE.globalArgs];
+    useEngine(c, engine);
     c.build.image = image;
     c.build.env = [...STUB_ENV];
     edit(c);
   });
-  return { config, fake, image, rewriteArgs: fake.rewriteFlags.flatMap((f) => ['--rewrite', f]) };
+  return { engine, config, fake, image, rewriteArgs: fake.rewriteFlags.flatMap((f) => ['--rewrite', f]) };
 }
 
 /** Container names vvehicle logged (`--name X`) in the bitbake logs of a work dir. */
@@ -37,8 +38,8 @@ export function loggedContainerNames(work: string): string[] {
     .flatMap((f) => [...readFileSync(join(logs, f), 'utf8').matchAll(/ --name (vvehicle-\S+)/g)].map((m) => m[1]!));
 }
 
-export async function leftoverContainers(names: readonly string[]): Promise<string[]> {
-  const all = await containersNamed(TEST_ENGINE, 'vvehicle-');
+export async function leftoverContainers(engine: Engine, names: readonly string[]): Promise<string[]> {
+  const all = await containersNamed(engine, 'vvehicle-');
   return all.filter((n) => names.includes(n));
 }
 

@@ -8,8 +8,6 @@ import { imageExists, importImage, type Engine } from '../../src/tools/engine.js
 const fixtures = join(import.meta.dirname, '../fixtures');
 const APPLETS = ['sh', 'cat', 'sed', 'sleep', 'mkdir', 'id', 'echo', 'printf', 'cp', 'rm', 'touch', 'dirname', 'basename', 'true', 'env', 'ls', 'flock', 'timeout', 'nc'];
 
-export const TEST_ENGINE: Engine = { name: 'podman', globalArgs: ['--runtime', 'runc'] };
-
 /** podman here needs runc and no default ulimits (see shared/reference/environment.md). */
 export function ensureContainersConf(): void {
   if (!process.env.CONTAINERS_CONF) {
@@ -21,10 +19,9 @@ export function ensureContainersConf(): void {
 
 /**
  * A tiny image: the host's static busybox, a builder user (uid 1001), and the stub bitbake with the
- * recorded logs. Imported with `podman import` (no registry); cached by the hash of what goes in.
+ * recorded logs. Imported with `<engine> import` (no registry); cached by the hash of what goes in.
  */
-export async function stubBuilderImage(engine: Engine = TEST_ENGINE): Promise<string> {
-  ensureContainersConf();
+export async function stubBuilderImage(engine: Engine): Promise<string> {
   const stub = readFileSync(join(fixtures, 'stub-bitbake/bitbake'));
   const logs = readdirSync(join(fixtures, 'bitbake')).filter((f) => f.endsWith('.log') || f.endsWith('.dot')).sort();
   const digest = sha256Hex([stub.toString(), ...logs.map((f) => f + readFileSync(join(fixtures, 'bitbake', f), 'utf8')), APPLETS.join(',')].join('\n')).slice(0, 12);

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { run } from '../../src/exec.js';
 import { runCli } from '../helpers/cli.js';
 import { withEnv } from '../helpers/build-project.js';
+import { DOCKER_CLIENT } from '../helpers/docker-daemon.js';
 import { ensureContainersConf } from '../helpers/stub-builder.js';
 import { listTree, tempDir } from '../helpers/tmp.js';
 
@@ -25,12 +26,22 @@ describe('build and check refuse bad input before writing anything', () => {
     expect(await refused(['build', '-w', work, '--until', 'deploy'], work)).toContain('error: --until deploy: unknown stage id');
   });
 
+  it('a --debootstrap-mirror that is not a mirror URL', async () => {
+    const work = join(tempDir(), 'work');
+    const stderr = await refused(['builder', '-w', work, '--debootstrap-mirror', 'deb.debian.org'], work);
+    expect(stderr).toBe('error: --debootstrap-mirror deb.debian.org: must be an http(s):// or file:// Debian mirror URL\nhint: e.g. --debootstrap-mirror http://deb.debian.org/debian\n');
+  });
+
   it('engine missing from PATH', async () => {
     const work = join(tempDir(), 'work');
     const bin = tempDir();
     symlinkSync('/usr/bin/git', join(bin, 'git'));
     const stderr = await withEnv({ PATH: bin }, () => refused(['check', '-w', work, '--engine', 'podman'], work));
     expect(stderr).toContain('error: container engine podman is not installed (not found on PATH)\nhint: install podman');
+    const docker = await withEnv({ PATH: bin }, () => refused(['check', '-w', work, '--engine', 'docker'], work));
+    expect(docker).toContain('error: container engine docker is not installed (not found on PATH)\nhint: install podman');
+    const client = await refused(['check', '-w', work, '--engine', 'docker', '--engine-client', '/nonexistent/docker'], work);
+    expect(client).toContain('error: container engine client /nonexistent/docker does not run (`/nonexistent/docker --version` failed)\n');
   });
 
   it('engine present but unable to run a container', async () => {
@@ -38,6 +49,9 @@ describe('build and check refuse bad input before writing anything', () => {
     const work = join(tempDir(), 'work');
     const stderr = await refused(['check', '-w', work, '--engine', 'podman', '--engine-arg=--runtime', '--engine-arg=/nonexistent/runtime'], work);
     expect(stderr).toMatch(/^error: podman cannot run containers: .+\nhint: /);
+    const socket = `unix://${tempDir()}/docker.sock`;
+    const docker = await refused(['check', '-w', work, '--engine', 'docker', '--engine-client', DOCKER_CLIENT, '--engine-arg=--host', `--engine-arg=${socket}`], work);
+    expect(docker).toBe(`error: the Docker daemon is not reachable: Cannot connect to the Docker daemon at ${socket}. Is the docker daemon running?\nhint: start it (\`sudo systemctl start docker\`), or point DOCKER_HOST at a running one, or use --engine podman\n`);
   });
 
   it('read-only work directory', { timeout: 60_000 }, async () => {

@@ -9,7 +9,9 @@ import { runCli } from '../helpers/cli.js';
 import { STUB_ENV, withEnv } from '../helpers/build-project.js';
 import { makeFakeSources, writeProjectFile, type FakeSources } from '../helpers/git-repos.js';
 import { freePort } from '../helpers/registry.js';
-import { stubBuilderImage, TEST_ENGINE } from '../helpers/stub-builder.js';
+import { testEngine } from '../helpers/engines.js';
+import { stubBuilderImage } from '../helpers/stub-builder.js';
+import type { Engine } from '../../src/tools/engine.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
@@ -23,9 +25,11 @@ const cliJs = join(packageRoot, 'dist', 'cli.js');
 let root: string;
 let fake: FakeSources;
 let image: string;
+let TEST_ENGINE: Engine;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'vvehicle-cache-'));
-  image = await stubBuilderImage();
+  TEST_ENGINE = await testEngine('podman');
+  image = await stubBuilderImage(TEST_ENGINE);
   fake = await makeFakeSources(join(root, 'upstream'));
   // the stub server lands where poky keeps the real one: bitbake/bin/ of the pinned checkout
   const bin = join(root, 'upstream', 'poky-work', 'bitbake', 'bin');

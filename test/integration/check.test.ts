@@ -4,16 +4,17 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { leftoverContainers, loggedContainerNames, makeBuildProject, withEnv, type BuildProject } from '../helpers/build-project.js';
+import { ENGINES, testEngine } from '../helpers/engines.js';
 
-let project: BuildProject;
-let root: string;
-beforeAll(async () => {
-  root = mkdtempSync(join(tmpdir(), 'vvehicle-check-'));
-  project = await makeBuildProject(root);
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+describe.each(ENGINES)('vvehicle check in %s (stub bitbake replaying recorded real output)', (engineName) => {
+  let project: BuildProject;
+  let root: string;
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), `vvehicle-check-${engineName}-`));
+    project = await makeBuildProject(root, await testEngine(engineName));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
 
-describe('vvehicle check in podman (stub bitbake replaying recorded real output)', () => {
   it('runs show-layers, -p and -g offline, and fails on AGL\'s own graph: connman in it, our components missing', { timeout: 240_000 }, async () => {
     const work = join(root, 'work-agl');
     const r = await runCli(['check', '-c', project.config, '-w', work, ...project.rewriteArgs]);
@@ -30,7 +31,7 @@ describe('vvehicle check in podman (stub bitbake replaying recorded real output)
     ]);
     // --network none: the container sees only the loopback interface
     expect(record.split('\n').filter((l) => l.startsWith('net='))).toEqual(['net=lo', 'net=lo', 'net=lo']);
-    expect(await leftoverContainers(loggedContainerNames(work))).toEqual([]);
+    expect(await leftoverContainers(project.engine, loggedContainerNames(work))).toEqual([]);
   });
 
   it('passes on the task graph real bitbake produced for vvehicle-image, and says what it found', { timeout: 240_000 }, async () => {

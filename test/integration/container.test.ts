@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,27 +6,30 @@ import { runBitbake } from '../../src/build/bitbake-run.js';
 import { prepareMounts, type ContainerSetup } from '../../src/build/container.js';
 import { openContext } from '../../src/context.js';
 import { runCli } from '../helpers/cli.js';
-import { leftoverContainers, loggedContainerNames, makeBuildProject, withEnv, type BuildProject } from '../helpers/build-project.js';
-import { TEST_ENGINE } from '../helpers/stub-builder.js';
+import { leftoverContainers, loggedContainerNames, makeBuildProject, STUB_ENV, withEnv, type BuildProject } from '../helpers/build-project.js';
+import { ensureBuilt } from '../helpers/built-cli.js';
+import { runCliProcess } from '../helpers/cli-process.js';
+import { ENGINES, testEngine } from '../helpers/engines.js';
+import { chownTree, notOwnedBy, testUser } from '../helpers/test-user.js';
 
 const asRoot = process.getuid?.() === 0;
 // invoked as root, bitbake runs as the image's builder user; otherwise as the invoking user
 const expectedUid = asRoot ? 1001 : process.getuid!();
 
-let project: BuildProject;
-let root: string;
-beforeAll(async () => {
-  // shared by the tests of this file (tempDir() would remove it after the first one)
-  root = mkdtempSync(join(tmpdir(), 'vvehicle-container-'));
-  project = await makeBuildProject(root);
-});
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-
 function topdir(work: string): string {
   return join(work, 'build/project');
 }
 
-describe('bitbake in podman (stub bitbake replaying recorded real logs)', () => {
+describe.each(ENGINES)('bitbake in %s (stub bitbake replaying recorded real logs)', (engineName) => {
+  let project: BuildProject;
+  let root: string;
+  beforeAll(async () => {
+    // shared by the tests of this block (tempDir() would remove it after the first one)
+    root = mkdtempSync(join(tmpdir(), `vvehicle-container-${engineName}-`));
+    project = await makeBuildProject(root, await testEngine(engineName));
+  });
+  afterAll(() => rmSync(root, { recursive: true, force: true }));
+
   it('build: mounts, ownership of outputs, env pass-through, full log; a rerun skips unchanged stages', { timeout: 240_000 }, async () => {
     const work = join(root, 'work-ok');
     const r = await withEnv({ STUB_MARK: 'passed-through', STUB_BITBAKE_LOG: undefined }, () =>
@@ -49,7 +52,7 @@ describe('bitbake in podman (stub bitbake replaying recorded real logs)', () => 
     const logs = readdirSync(join(work, 'logs')).filter((f) => /^bitbake-\d{8}T\d{6}Z\.log$/.test(f));
     expect(logs).toHaveLength(1);
     const log = readFileSync(join(work, 'logs', logs[0]!), 'utf8');
-    expect(log).toMatch(/^\$ podman --runtime runc run --rm --name vvehicle-project-[0-9a-f]{8} /);
+    expect(log.startsWith(`$ ${[project.engine.program, ...project.engine.globalArgs].join(' ')} run --rm --name vvehicle-project-`)).toBe(true);
     expect(log).toContain('NOTE: Running task 5 of 5 (');
     expect(log).toContain('NOTE: Tasks Summary: Attempted 5 tasks of which 0 didn\'t need to be rerun and all succeeded.');
     const builder = JSON.parse(readFileSync(join(work, 'builder.json'), 'utf8')) as { image: string; id: string };
@@ -60,7 +63,7 @@ describe('bitbake in podman (stub bitbake replaying recorded real logs)', () => 
     const again = await runCli(['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1', '--until', 'bitbake']);
     expect(again.code).toBe(0);
     expect(readFileSync(join(topdir(work), 'stub-record'), 'utf8')).toBe(record); // bitbake did not run again
-    expect(await leftoverContainers(loggedContainerNames(work))).toEqual([]);
+    expect(await leftoverContainers(project.engine, loggedContainerNames(work))).toEqual([]);
   });
 
   it('failure: the failing task, the logfile bitbake names and its last lines; exit code forwarded; no container left', { timeout: 240_000 }, async () => {
@@ -78,13 +81,13 @@ describe('bitbake in podman (stub bitbake replaying recorded real logs)', () => 
     const four = await withEnv({ STUB_BITBAKE_LOG: 'bitbake-failure-licchksum.log', STUB_EXIT_CODE: '4' }, () => runCli(args));
     expect(four.code).toBe(4);
     expect(four.stderr).toContain('task lab-badlic do_populate_lic failed');
-    expect(await leftoverContainers(loggedContainerNames(work))).toEqual([]);
+    expect(await leftoverContainers(project.engine, loggedContainerNames(work))).toEqual([]);
   });
 
   it('parses progress from the container\'s output as it streams', { timeout: 120_000 }, async () => {
     const work = join(root, 'work-progress');
     const context = openContext({ config: project.config, workDir: work });
-    const setup: ContainerSetup = { engine: TEST_ENGINE, image: project.image, plan: context.plan, workDir: work, kvm: false, passEnv: [] };
+    const setup: ContainerSetup = { engine: project.engine, image: project.image, plan: context.plan, workDir: work, kvm: false, passEnv: [] };
     prepareMounts(setup);
     const progress: string[] = [];
     const logFile = join(root, 'progress.log');
@@ -94,5 +97,34 @@ describe('bitbake in podman (stub bitbake replaying recorded real logs)', () => 
     expect(result.summary).toMatchObject({ current: 5, total: 5, failed: [] });
     expect(readFileSync(join(topdir(work), 'stub-record'), 'utf8')).toContain('net=lo\n');
     rmSync(logFile);
+  });
+});
+
+describe('rootful docker, invoked by a non-root user in the docker group', () => {
+  // rootful Docker would write bitbake's outputs as root; run as the invoking user (--user uid:gid), they stay the user's
+  it('build: every file in the work dir belongs to the user, bitbake ran with their uid', { timeout: 300_000 }, async () => {
+    ensureBuilt();
+    const user = await testUser('vvehicle-test', ['docker']);
+    const root = mkdtempSync(join(tmpdir(), 'vvehicle-nonroot-'));
+    try {
+      const project = await makeBuildProject(root, await testEngine('docker'));
+      mkdirSync(join(root, 'home'));
+      chownTree(root, user.uid, user.gid); // the user's own project: config, upstream repos, home
+      const work = join(root, 'work');
+      const r = await runCliProcess(['build', '-c', project.config, '-w', work, ...project.rewriteArgs, '--min-free-gib', '1', '--until', 'bitbake'], {
+        cwd: root,
+        user: user.name,
+        env: { HOME: join(root, 'home'), ...Object.fromEntries(STUB_ENV.map((k) => [k, undefined])) },
+      });
+      expect(r.code, r.stderr).toBe(0); // stderr: the plain renderer's progress lines (CI=true)
+      expect(r.stderr).toContain('[COMPLETED] bitbake: run bitbake in the container');
+      const rootfs = join(topdir(work), 'tmp/deploy/images/qemuarm64/vvehicle-image-qemuarm64.rootfs.ext4');
+      expect(readFileSync(rootfs, 'utf8')).toBe('stub rootfs for vvehicle-image\n');
+      expect(readFileSync(join(topdir(work), 'stub-record'), 'utf8')).toContain(`uid=${user.uid} gid=${user.gid} home=/home/builder\n`);
+      expect(notOwnedBy(work, user.uid, user.gid)).toEqual([]);
+      expect(await leftoverContainers(project.engine, loggedContainerNames(work))).toEqual([]);
+    } finally {
+      rmSync(root, { recursive: true, force: true });
+    }
   });
 });

@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { run } from '../../src/exec.js';
+import { engineArgs } from '../../src/tools/engine.js';
 import { runCli } from '../helpers/cli.js';
+import { DOCKER_CLIENT } from '../helpers/docker-daemon.js';
+import { engineFlags, ENGINES, testEngine } from '../helpers/engines.js';
 import { pathWithOnly, processesMentioning, qemuWithoutRomsDir } from '../helpers/qemu-wrappers.js';
 import { tempDir } from '../helpers/tmp.js';
 
@@ -42,10 +46,12 @@ describe('vvehicle doctor', () => {
     for (const c of report.checks.filter((c) => c.status === 'fail')) expect(c.fix).toBeTruthy();
   }, 60_000);
 
-  it('a container engine that cannot run containers fails with a fix (docker has no daemon here)', async () => {
-    const { code, stdout } = await runCli(['doctor', '--engine', 'docker']);
+  it('a container engine that cannot run containers fails with a fix (a docker socket no daemon listens on)', async () => {
+    const socket = `unix://${tempDir()}/docker.sock`;
+    const { code, stdout } = await runCli(['doctor', '--engine', 'docker', '--engine-client', DOCKER_CLIENT, `--engine-arg=--host`, `--engine-arg=${socket}`]);
     expect(code).toBe(2);
-    expect(stdout).toMatch(/fail container engine +docker: (not found|cannot run a container)/);
+    expect(stdout).toMatch(/^fail container engine +docker: cannot run a container \(Cannot connect to the Docker daemon at unix:\/\/\S+\/docker\.sock\. Is the docker daemon running\?\)$/m);
+    expect(stdout).toContain('fix: start the Docker daemon (sudo systemctl start docker), or point --engine-arg=--host at its socket; or use podman: sudo apt-get install podman runc');
     expect(stdout).toContain('a build cannot run until the failures above are fixed');
   }, 60_000);
 
@@ -70,4 +76,17 @@ describe('vvehicle doctor', () => {
     expect(qemuCheck.status).toBe('ok');
     expect(leftovers).toEqual([]);
   }, 60_000);
+});
+
+describe.each(ENGINES)('vvehicle doctor --engine %s', (engineName) => {
+  it('proves the engine runs a container (a throwaway busybox root filesystem, no registry, nothing left behind)', { timeout: 180_000 }, async () => {
+    const engine = await testEngine(engineName);
+    const { stdout } = await runCli(['doctor', '--json', ...engineFlags(engine)]);
+    const report = JSON.parse(stdout) as { checks: { name: string; status: string; detail: string }[] };
+    const check = report.checks.find((c) => c.name === 'container engine')!;
+    expect(check.status).toBe('ok');
+    const images = await run(engine.program, engineArgs(engine, ['images', '--format', '{{.Repository}}']));
+    expect(images.stdout.split('\n').filter((r) => r.includes('vvehicle-probe'))).toEqual([]);
+    expect(check.detail).toMatch(engineName === 'docker' ? /^Docker version 20\.10\.\S+, build \w+; ran a throwaway container$/ : /^podman version \S+; ran a throwaway container$/);
+  });
 });

@@ -34,6 +34,8 @@ const cases: BadInput[] = [
   { name: 'quote in a recipe value', yml: `${E}build:\n  dlDir: 'dl"x'\n`, at: 'vvehicle.yml:3:10', message: 'build.dlDir: must not contain quotes' },
   { name: 'newline in a recipe value', yml: `${E}build:\n  sstateDir: "a\\nb"\n`, at: 'vvehicle.yml:3:14', message: 'build.sstateDir: must not contain quotes, backslashes, backticks, newlines' },
   { name: '${ in a recipe value', yml: `${E}build:\n  sstateMirrors: ['\${HOME}/sstate']\n`, at: 'vvehicle.yml:3:19', message: 'build.sstateMirrors.0: must not contain' },
+  { name: 'engine client without a named engine', yml: `${E}build:\n  engineClient: /usr/bin/docker\n`, at: 'vvehicle.yml:3:17', message: 'build.engineClient: names one engine\'s client: set build.engine to docker or podman as well' },
+  { name: 'builder base that is neither an image nor a mirror', yml: `${E}build:\n  builderBase: { debootstrapMirror: deb.debian.org }\n`, at: 'vvehicle.yml:3:37', message: 'build.builderBase.debootstrapMirror: must be an http(s):// or file:// Debian mirror URL' },
   { name: 'non-40-hex commit', yml: `${E}sources:\n  repos:\n    poky:\n      commit: abc123\n`, at: 'vvehicle.yml:5:15', message: 'sources.repos.poky.commit: must be a full 40-character' },
   { name: 'upper-case commit', yml: `${E}sources:\n  repos:\n    poky:\n      commit: 1D54D1C4736A114E1CECBE85A0306E3814D5CE70\n`, at: 'vvehicle.yml:5:15', message: 'must be a full 40-character lower-case hex commit id' },
   { name: 'branch without lock', yml: `${E}sources:\n  repos:\n    meta-extra:\n      url: https://example.org/meta-extra.git\n      branch: main\n      layers: [.]\n`, at: 'vvehicle.yml:6:15', message: 'sources.repos.meta-extra.branch: branch "main" is not pinned' },

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { containerUser, runArgv, type RunSpec } from '../../src/build/container-argv.js';
+import { containerfileFor, debootstrapBaseTag, DEFAULT_BUILDER_BASE, resolveBuilderBase, type BuilderRecord } from '../../src/build/builder-image.js';
 
 const base: RunSpec = {
   engine: 'podman',
@@ -64,5 +65,31 @@ describe('container run argv', () => {
   it('puts the image and the command last, so nothing after it is read as an engine option', () => {
     const argv = runArgv({ ...base, command: ['bitbake-layers', 'show-layers'] });
     expect(argv.slice(-3)).toEqual([base.image, 'bitbake-layers', 'show-layers']);
+  });
+});
+
+describe('builder base: flag, then build.builderBase, then the builder recorded in the work dir', () => {
+  const mirror = 'http://deb.example/debian';
+  const recorded: BuilderRecord = { image: 'localhost/vvehicle-builder:abc', id: 'sha256:1', engine: 'docker', source: 'debootstrap+containerfile', base: { debootstrapMirror: mirror } };
+  it('remembers `builder --debootstrap-mirror M` for later runs without the flag', () => {
+    expect(resolveBuilderBase(undefined, undefined, recorded)).toEqual({ debootstrapMirror: mirror });
+    expect(resolveBuilderBase(undefined, undefined, undefined)).toEqual(DEFAULT_BUILDER_BASE);
+    // build.image records no base; older records neither
+    expect(resolveBuilderBase(undefined, undefined, { ...recorded, source: 'given' })).toEqual(DEFAULT_BUILDER_BASE);
+    expect(resolveBuilderBase(undefined, undefined, { ...recorded, base: undefined })).toEqual(DEFAULT_BUILDER_BASE);
+  });
+  it('the flag wins over the config key, the config key over the record', () => {
+    expect(resolveBuilderBase('http://other/debian', { image: 'registry.lab/debian:bookworm' }, recorded)).toEqual({ debootstrapMirror: 'http://other/debian' });
+    expect(resolveBuilderBase(undefined, { image: 'registry.lab/debian:bookworm' }, recorded)).toEqual({ image: 'registry.lab/debian:bookworm' });
+  });
+  it('the Containerfile starts FROM the registry image (and installs the packages) or FROM the imported base (packages already in)', () => {
+    const fromRegistry = containerfileFor({ image: 'registry.lab/debian:bookworm' });
+    expect(fromRegistry.from).toBe('registry.lab/debian:bookworm');
+    expect(fromRegistry.containerfile).toContain('apt-get install');
+    const bootstrapped = containerfileFor({ debootstrapMirror: mirror });
+    expect(bootstrapped.from).toBe(debootstrapBaseTag());
+    expect(bootstrapped.containerfile).not.toContain('apt-get');
+    // which mirror served the packages does not change the image
+    expect(containerfileFor({ debootstrapMirror: 'file:///srv/debian' })).toEqual(bootstrapped);
   });
 });

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { DEFAULT_BUILDER_BASE } from '../../src/build/builder-image.js';
 import { formatCheckReport, judge } from '../../src/build/check.js';
 import { openContext } from '../../src/context.js';
 import { runSignal } from '../../src/signals.js';
@@ -11,7 +12,7 @@ import { tempDir } from '../helpers/tmp.js';
 const fixtures = join(import.meta.dirname, '../fixtures/bitbake');
 
 function state(): PipelineState {
-  return { context: openContext({ workDir: tempDir() }, tempDir()), rules: [], force: false, signal: runSignal, notes: [] };
+  return { context: openContext({ workDir: tempDir() }, tempDir()), rules: [], force: false, builderBase: DEFAULT_BUILDER_BASE, signal: runSignal, notes: [] };
 }
 
 describe('check: judging the task graph', () => {
