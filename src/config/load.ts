@@ -8,6 +8,7 @@ import { lockSchema, type LockFile } from './lock.js';
 import { isPlainObject, mergeProfiles } from './merge.js';
 import { locateIn, readYamlSource, type PathSegment, type YamlSource } from './yaml-source.js';
 import { semanticProblems } from './semantics.js';
+import { dropInheritedPins, resolvePins } from './component-pins.js';
 
 export interface LoadedConfig {
   config: Config;
@@ -40,11 +41,19 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   collectChain(start, options.cwd, chain, problems, []);
   if (problems.length) throw new ConfigError(problems);
 
-  const merged = chain.reduceRight<unknown>((acc, src) => mergeProfiles(acc, withoutExtends(src.value)), {});
+  const merged = dropInheritedPins(
+    chain.reduceRight<unknown>((acc, src) => mergeProfiles(acc, withoutExtends(src.value)), {}),
+    chain,
+  );
   const locate = (path: readonly PathSegment[], atKey = false) => locateFirst(chain, path, atKey);
+  const located = (problems: { path: PathSegment[]; message: string }[]) =>
+    problems.map(({ path, message }) => ({ ...locate(path), path: path.join('.'), message })).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
 
   const parsed = configSchema.safeParse(merged, { reportInput: true });
   if (!parsed.success) throw new ConfigError(zodProblems(parsed.error, locate));
+  const pinned = resolvePins(parsed.data);
+  if (!pinned.config) throw new ConfigError(located(pinned.problems));
+  const config = pinned.config;
 
   const baseDir = configFile ? dirname(configFile) : options.cwd;
   const lockFile = join(baseDir, LOCK_FILE);
@@ -57,12 +66,12 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     lock = lockParsed.data;
   }
 
-  const semantic = semanticProblems(parsed.data, lock, lockFile, !options.ignoreLock).map(({ path, message }) => ({ ...locate(path), path: path.join('.'), message }));
+  const semantic = located(semanticProblems(config, lock, lockFile, !options.ignoreLock));
   if (semantic.length) throw new ConfigError(semantic);
 
   const root = chain[chain.length - 1]!;
   return {
-    config: parsed.data,
+    config,
     profile: configFile && chain.length === 1 ? 'project' : profileName(root.file),
     configFile,
     baseDir,

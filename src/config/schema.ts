@@ -44,8 +44,12 @@ const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'must be host:p
 const ueransim = z
   .strictObject({
     enabled: z.boolean().default(true),
-    version: semverString.describe('UERANSIM release the srcrev belongs to; decides the licence (AGPL-3.0-only from 3.2.8)'),
-    srcrev: commit.describe('git commit of aligungr/UERANSIM to build'),
+    version: semverString
+      .refine((v) => semver.valid(v) === null || semver.gte(v, '3.0.3'), { message: 'must be 3.0.3 or later (the oldest tagged UERANSIM release)' })
+      .describe('UERANSIM release the srcrev belongs to; decides the licence (AGPL-3.0-only from 3.2.8)'),
+    srcrev: commit
+      .optional()
+      .describe('git commit of that release to build; may be left out for a release vvehicle has checked (3.3.0, 3.2.7), required otherwise'),
     repo: gitUrl.default('https://github.com/aligungr/UERANSIM.git').describe('where UERANSIM is fetched from'),
     ue: z
       .strictObject({
@@ -77,7 +81,9 @@ const otelcolContrib = z
   .strictObject({
     enabled: z.boolean().default(true),
     version: semverString,
-    sha256: sha256.describe('published sha256 of otelcol-contrib_<version>_linux_arm64.tar.gz'),
+    sha256: sha256
+      .optional()
+      .describe('published sha256 of otelcol-contrib_<version>_linux_arm64.tar.gz; may be left out for a release vvehicle has checked, required otherwise'),
     exporterEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'must be host:port of an OTLP/gRPC receiver'),
     insecure: z.boolean().default(true).describe('plain gRPC to the exporter endpoint (lab network)'),
   })
@@ -87,7 +93,9 @@ const nodeExporter = z
   .strictObject({
     enabled: z.boolean().default(true),
     version: semverString,
-    sha256: sha256.describe('published sha256 of node_exporter-<version>.linux-arm64.tar.gz'),
+    sha256: sha256
+      .optional()
+      .describe('published sha256 of node_exporter-<version>.linux-arm64.tar.gz; may be left out for a release vvehicle has checked, required otherwise'),
     port: z.number().int().min(1).max(65535).default(9100),
   })
   .describe('Prometheus node_exporter, prebuilt linux-arm64 binary, socket-activated');
@@ -187,7 +195,18 @@ export const configSchema = z
   })
   .describe('vvehicle configuration: what golden AGL image to build and how');
 
-export type Config = z.infer<typeof configSchema>;
+/** What the schema accepts: a pin (srcrev/sha256) may be missing, for resolvePins() to fill or refuse. */
+export type ParsedConfig = z.infer<typeof configSchema>;
+type Components = ParsedConfig['components'];
+type WithPin<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** A loaded configuration: every component version comes with the pin of that very release. */
+export type Config = Omit<ParsedConfig, 'components'> & {
+  components: Omit<Components, 'ueransim' | 'otelcolContrib' | 'nodeExporter'> & {
+    ueransim: WithPin<Components['ueransim'], 'srcrev'>;
+    otelcolContrib: WithPin<Components['otelcolContrib'], 'sha256'>;
+    nodeExporter: WithPin<Components['nodeExporter'], 'sha256'>;
+  };
+};
 export type RepoConfig = z.infer<typeof repo>;
 
 /** The project file adds `extends` on top of the schema. */
