@@ -80,9 +80,16 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
   withSources(withCommon(cli.command('sources').description('check out every layer repository at its pinned commit')))
     .action(async (opts) => out(await (await import('./commands/sources.js')).sourcesCommand(opts)));
 
-  withCommon(cli.command('lock').description('resolve branch-pinned repositories to commits in vvehicle.lock.yml'))
+  withCommon(cli.command('lock').description('pin branch-only repositories in <project>.lock.yml (existing pins are kept)'))
+    .argument('[repos...]', 'with --update: the repositories to move (default: all)')
+    .option('--update', 'move pins to the current branch tips (all, or the REPOs named)')
+    .option('--check', 'exit 2 unless the lock file fits the configuration (for CI; offline, writes nothing)')
     .option('--rewrite <from=to>', 'fetch a repository URL starting with FROM from TO instead, repeatable', collect)
-    .action(async (opts) => out(await (await import('./commands/lock.js')).lockCommand(opts)));
+    .action(async (repos: string[], opts) => {
+      if (repos.length && !opts.update) throw new UserError(`lock ${repos.join(' ')}: naming repositories needs --update`, 'vvehicle lock --update REPO…');
+      if (opts.check && opts.update) throw new UserError('lock: --check and --update exclude each other');
+      out(await (await import('./commands/lock.js')).lockCommand({ ...opts, update: opts.update ? (repos.length ? repos : true) : undefined }));
+    });
 
   withCommon(cli.command('configure').description('write the bitbake build directory (bblayers.conf, vvehicle.conf; local.conf once)'))
     .action(async (opts) => out((await import('./commands/configure.js')).configureCommand(opts)));

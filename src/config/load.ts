@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { DEFAULT_PROFILE, embeddedProfilesDir, LOCK_FILE, PROJECT_FILE } from '../package-paths.js';
@@ -19,7 +19,8 @@ export interface LoadedConfig {
   /** Directory relative paths in the config resolve against. */
   baseDir: string;
   lock?: LockFile;
-  lockFile?: string;
+  /** Where the lock file of this configuration is (or would be written). */
+  lockFile: string;
   /** Files read, most derived first. */
   files: string[];
 }
@@ -28,8 +29,26 @@ export interface LoadOptions {
   /** -c/--config; when absent, ./vvehicle.yml if present, else the embedded default profile. */
   configPath?: string;
   cwd: string;
-  /** For `vvehicle lock`: ignore vvehicle.lock.yml and accept branches not pinned yet (it is about to pin them). */
+  /** For `vvehicle lock`: ignore the lock file and accept branches not pinned yet (it is about to pin them). */
   ignoreLock?: boolean;
+  /** For `vvehicle plan`: read the lock file, but accept branches it does not pin yet (shown as unpinned). */
+  allowUnpinned?: boolean;
+}
+
+/** The lock file of a project file, as kas names it: ci.yml → ci.lock.yml (vvehicle.lock.yml without one). */
+export function lockFileFor(configFile: string | undefined, cwd: string): string {
+  if (!configFile) return join(cwd, LOCK_FILE);
+  return join(dirname(configFile), `${basename(configFile).replace(/\.ya?ml$/, '')}.lock.yml`);
+}
+
+/** Reads and validates a lock file; undefined when there is none. */
+export function readLockFile(lockFile: string, cwd: string): LockFile | undefined {
+  if (!existsSync(lockFile)) return undefined;
+  const { source, problems: lockProblems } = readYamlSource(lockFile, display(lockFile, cwd));
+  if (!source) throw new ConfigError(lockProblems);
+  const lockParsed = lockSchema.safeParse(source.value, { reportInput: true });
+  if (!lockParsed.success) throw new ConfigError(zodProblems(lockParsed.error, (p, k) => locateFirst([source], p, k)));
+  return lockParsed.data;
 }
 
 /** Reads, merges and validates a configuration; throws one ConfigError listing every problem. */
@@ -56,17 +75,10 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   const config = pinned.config;
 
   const baseDir = configFile ? dirname(configFile) : options.cwd;
-  const lockFile = join(baseDir, LOCK_FILE);
-  let lock: LockFile | undefined;
-  if (existsSync(lockFile) && !options.ignoreLock) {
-    const { source, problems: lockProblems } = readYamlSource(lockFile, display(lockFile, options.cwd));
-    if (!source) throw new ConfigError(lockProblems);
-    const lockParsed = lockSchema.safeParse(source.value, { reportInput: true });
-    if (!lockParsed.success) throw new ConfigError(zodProblems(lockParsed.error, (p, k) => locateFirst([source], p, k)));
-    lock = lockParsed.data;
-  }
+  const lockFile = lockFileFor(configFile, options.cwd);
+  const lock = options.ignoreLock ? undefined : readLockFile(lockFile, options.cwd);
 
-  const semantic = located(semanticProblems(config, lock, lockFile, !options.ignoreLock));
+  const semantic = located(semanticProblems(config, lock, display(lockFile, options.cwd), !options.ignoreLock && !options.allowUnpinned));
   if (semantic.length) throw new ConfigError(semantic);
 
   const root = chain[chain.length - 1]!;
@@ -76,7 +88,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     configFile,
     baseDir,
     lock,
-    lockFile: lock ? lockFile : undefined,
+    lockFile,
     files: chain.map((c) => c.file),
   };
 }

@@ -20,10 +20,14 @@ export interface PlanInput {
   config: Config;
   profile: string;
   lock?: LockFile;
+  /** `vvehicle plan` previews a branch the lock file does not pin yet (commit null, pinnedBy "unpinned"). */
+  allowUnpinned?: boolean;
 }
 
 /** config → BuildPlan. Pure: no I/O, no clock, no environment. */
-export function buildPlan({ config, profile, lock }: PlanInput): BuildPlan {
+export function buildPlan(input: PlanInput & { allowUnpinned?: false }): BuildPlan;
+export function buildPlan(input: PlanInput): BuildPlan<string | null>;
+export function buildPlan({ config, profile, lock, allowUnpinned }: PlanInput): BuildPlan<string | null> {
   const dirs = {
     sources: 'sources',
     build: `build/${profile}`,
@@ -33,16 +37,18 @@ export function buildPlan({ config, profile, lock }: PlanInput): BuildPlan {
     out: `out/${config.name}-${config.version}`,
     logs: 'logs',
   };
-  const repos: PlannedRepo[] = Object.entries(config.sources.repos).map(([name, repo]) => {
-    const locked = lock?.repos[name];
+  const repos: PlannedRepo<string | null>[] = Object.entries(config.sources.repos).map(([name, repo]) => {
+    const commit = repo.commit ?? lock?.repos[name]?.commit;
+    // loadConfig refuses an unpinned branch unless the caller asked for a preview
+    if (!commit && !allowUnpinned) throw new Error(`internal: ${name} is not pinned`);
     return {
       name,
       url: repo.url,
       ...(repo.branch ? { branch: repo.branch } : {}),
-      commit: repo.commit ?? locked!.commit,
+      commit: commit ?? null,
       path: `${dirs.sources}/${name}`,
       layers: repo.layers,
-      pinnedBy: repo.commit ? 'config' : 'lock',
+      pinnedBy: repo.commit ? 'config' : commit ? 'lock' : 'unpinned',
     };
   });
   const bblayers = [
