@@ -6,7 +6,7 @@ import { UserError } from '../errors.js';
 import { lockProblems, resolveLock } from '../sources/lock.js';
 import { combineRules } from '../sources/rewrite.js';
 import { runSignal } from '../signals.js';
-import type { CommonOptions } from './context.js';
+import type { CommonOptions } from '../context.js';
 
 export interface LockOptions extends CommonOptions {
   rewrite?: string[];

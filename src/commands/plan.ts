@@ -1,7 +1,7 @@
 import { loadConfig } from '../config/load.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { describePlan } from '../plan/describe.js';
-import type { CommonOptions } from './context.js';
+import type { CommonOptions } from '../context.js';
 
 /** `vvehicle plan`: like every command, but a branch the lock file does not pin yet is previewed, marked unpinned. */
 export function planCommand(options: CommonOptions & { json?: boolean }, cwd = process.cwd()): string {
