@@ -10,14 +10,14 @@ import { installSignalHandlers, runCleanups, runSignal } from './signals.js';
  * Commander wiring only. Every error becomes an exit code here and nowhere else.
  * Commands are imported when they run, so `plan` does not pay for podman, QEMU and listr2 code.
  */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 function withCommon(cmd: Command): Command {
   return cmd
-    .option('-c, --config <file>', 'project file (default: ./vvehicle.yml if present, else the embedded gateway-qemuarm64 profile)')
+    .option('-c, --config <file>', 'project file; repeat it (or join with ":") to merge files in order, e.g. -c base.yml -c ci.yml (default: ./vvehicle.yml if present, else the embedded gateway-qemuarm64 profile)', collect)
     .option('-w, --work-dir <dir>', 'work directory', 'vvehicle-work')
     .option('--debug', 'show stack traces for internal errors');
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function program(out: (text: string) => void): { cli: Command; setExit: (code: number) => void; exit: () => number } {
   let exitCode = 0;

@@ -5,7 +5,8 @@ import type { BuildPlan } from './plan/types.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
-  config?: string;
+  /** -c, repeatable; each may be a:b (kas style): merged in order. */
+  config?: string | string[];
   workDir?: string;
   debug?: boolean;
 }

@@ -27,7 +27,7 @@ export interface LoadedConfig {
 
 export interface LoadOptions {
   /** -c/--config; when absent, ./vvehicle.yml if present, else the embedded default profile. */
-  configPath?: string;
+  configPath?: string | string[];
   cwd: string;
   /** For `vvehicle lock`: ignore the lock file and accept branches not pinned yet (it is about to pin them). */
   ignoreLock?: boolean;
@@ -53,11 +53,10 @@ export function readLockFile(lockFile: string, cwd: string): LockFile | undefine
 
 /** Reads, merges and validates a configuration; throws one ConfigError listing every problem. */
 export function loadConfig(options: LoadOptions): LoadedConfig {
-  const configFile = pickConfigFile(options);
-  const chain: YamlSource[] = [];
+  const configFiles = pickConfigFiles(options);
+  const configFile = configFiles[0];
   const problems: ConfigProblem[] = [];
-  const start = configFile ?? join(embeddedProfilesDir, `${DEFAULT_PROFILE}.yml`);
-  collectChain(start, options.cwd, chain, problems, []);
+  const chain = composeChain(configFiles.length ? configFiles : [join(embeddedProfilesDir, `${DEFAULT_PROFILE}.yml`)], options.cwd, problems);
   if (problems.length) throw new ConfigError(problems);
 
   const merged = dropInheritedPins(
@@ -93,10 +92,35 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
   };
 }
 
-function pickConfigFile({ configPath, cwd }: LoadOptions): string | undefined {
-  if (configPath) return resolve(cwd, configPath);
+/**
+ * `-c a.yml -c b.yml` and `-c a.yml:b.yml` (kas's form) both mean: a, then b on top. Without -c:
+ * ./vvehicle.yml when present, else nothing (the embedded default profile).
+ */
+function pickConfigFiles({ configPath, cwd }: LoadOptions): string[] {
+  const given = (Array.isArray(configPath) ? configPath : configPath ? [configPath] : []).flatMap((c) => c.split(':')).filter((c) => c !== '');
+  if (given.length) return given.map((c) => resolve(cwd, c));
   const implicit = join(cwd, PROJECT_FILE);
-  return existsSync(implicit) ? implicit : undefined;
+  return existsSync(implicit) ? [implicit] : [];
+}
+
+/**
+ * The files to merge, most derived first: each file's extends chain, the files in command-line order, a file
+ * already taken (a profile two files extend) taken once, at its first place, so a later file's `extends`
+ * does not re-apply the profile over what an earlier file changed (kas does the same with includes).
+ */
+function composeChain(files: string[], cwd: string, problems: ConfigProblem[]): YamlSource[] {
+  const order: YamlSource[] = [];
+  const taken = new Set<string>();
+  for (const file of files) {
+    const chain: YamlSource[] = [];
+    collectChain(file, cwd, chain, problems, []);
+    for (const src of chain.reverse()) {
+      if (taken.has(src.file)) continue;
+      taken.add(src.file);
+      order.push(src);
+    }
+  }
+  return order.reverse();
 }
 
 function profileName(file: string): string {
