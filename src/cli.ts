@@ -15,7 +15,7 @@ const collect = (value: string, previous: string[] = []) => [...previous, value]
 function withCommon(cmd: Command): Command {
   return cmd
     .option('-c, --config <file>', 'project file; repeat it (or join with ":") to merge files in order, e.g. -c base.yml -c ci.yml (default: ./vvehicle.yml if present, else the embedded gateway-qemuarm64 profile)', collect)
-    .option('-w, --work-dir <dir>', 'work directory', 'vvehicle-work')
+    .option('-w, --work-dir <dir>', 'work directory (default: $VVEHICLE_WORK_DIR, else ./vvehicle-work)')
     .option('--debug', 'show stack traces for internal errors');
 }
 

@@ -15,8 +15,10 @@ export interface ContainerSetup {
   plan: BuildPlan;
   workDir: string;
   kvm: boolean;
-  /** build.env: host variables passed through to bitbake. */
+  /** Host variables passed through to bitbake by name (build.env, proxies, SSH_AUTH_SOCK). */
   passEnv: readonly string[];
+  /** Host paths outside the work dir the build reads (mirrors, reference objects, build.mounts); never created or chowned. */
+  hostMounts?: readonly Mount[];
 }
 
 export function containerName(profile: string): string {
@@ -58,7 +60,7 @@ export function runSpec(setup: ContainerSetup, name: string, command: readonly s
     image: setup.image,
     hostUid: process.getuid?.() ?? 0,
     hostGid: process.getgid?.() ?? 0,
-    mounts: buildMounts(setup.plan, setup.workDir),
+    mounts: [...buildMounts(setup.plan, setup.workDir), ...(setup.hostMounts ?? [])],
     workdir: buildPaths(setup.plan, setup.workDir).topdir,
     env: containerEnv(setup.plan, setup.workDir, setup.passEnv),
     passEnv: setup.passEnv,

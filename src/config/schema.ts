@@ -163,7 +163,15 @@ export const configSchema = z
       premirrors: z.array(bbValue).default([]).describe('PREMIRRORS URLs for source downloads'),
       hashEquivalence: z.union([z.literal('auto'), z.literal('off'), hostPort]).default('auto').describe('BB_HASHSERVE: auto (local), off, or host:port'),
       kvm: z.boolean().default(false).describe('pass /dev/kvm into the build container'),
-      env: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')).default([]).describe('host variables passed into the container'),
+      env: z
+        .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'))
+        .default([])
+        .describe('host variables passed into the container and through bitbake (http_proxy, https_proxy, no_proxy, all_proxy, ftp_proxy in either case always are, when set)'),
+      sshAgent: z.boolean().default(false).describe('pass the ssh-agent (SSH_AUTH_SOCK) into the container, for git repositories fetched over ssh'),
+      mounts: z
+        .array(z.string().regex(/^\/[A-Za-z0-9._/+@-]*(:(ro|rw))?$/, 'must be an absolute host path, optionally followed by :ro or :rw (mounted at the same path)'))
+        .default([])
+        .describe('more host paths the build container needs (an in-house mirror, a toolchain), mounted at the same path; read-only unless :rw'),
     }),
     output: z.strictObject({
       qcow2: z.strictObject({

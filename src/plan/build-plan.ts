@@ -22,18 +22,20 @@ export interface PlanInput {
   lock?: LockFile;
   /** `vvehicle plan` previews a branch the lock file does not pin yet (commit null, pinnedBy "unpinned"). */
   allowUnpinned?: boolean;
+  /** DL_DIR / SSTATE_DIR from the environment (absolute); they move the caches, not the image: not in the digest. */
+  hostPaths?: { dlDir?: string; sstateDir?: string };
 }
 
 /** config → BuildPlan. Pure: no I/O, no clock, no environment. */
 export function buildPlan(input: PlanInput & { allowUnpinned?: false }): BuildPlan;
 export function buildPlan(input: PlanInput): BuildPlan<string | null>;
-export function buildPlan({ config, profile, lock, allowUnpinned }: PlanInput): BuildPlan<string | null> {
+export function buildPlan({ config, profile, lock, allowUnpinned, hostPaths = {} }: PlanInput): BuildPlan<string | null> {
   const dirs = {
     sources: 'sources',
     build: `build/${profile}`,
     layer: 'layers/meta-vvehicle',
-    downloads: config.build.dlDir,
-    sstate: config.build.sstateDir,
+    downloads: hostPaths.dlDir ?? config.build.dlDir,
+    sstate: hostPaths.sstateDir ?? config.build.sstateDir,
     out: `out/${config.name}-${config.version}`,
     logs: 'logs',
   };
@@ -78,7 +80,7 @@ export function buildPlan({ config, profile, lock, allowUnpinned }: PlanInput): 
     dirs,
     repos,
     bblayers,
-    managedConf: managedConfLines(config),
+    managedConf: managedConfLines(config, dirs),
     components: [
       { name: 'ueransim', enabled: c.ueransim.enabled, version: c.ueransim.version },
       { name: 'otelcol-contrib', enabled: c.otelcolContrib.enabled, version: c.otelcolContrib.version },
@@ -89,6 +91,9 @@ export function buildPlan({ config, profile, lock, allowUnpinned }: PlanInput): 
     stages: STAGE_IDS.map((id) => ({ id, title: STAGE_TITLES[id] })),
     artifacts,
     configDigest: `sha256:${sha256Hex(canonicalJson(config))}`,
+    ...(hostPaths.dlDir || hostPaths.sstateDir
+      ? { environment: { ...(hostPaths.dlDir ? { DL_DIR: hostPaths.dlDir } : {}), ...(hostPaths.sstateDir ? { SSTATE_DIR: hostPaths.sstateDir } : {}) } }
+      : {}),
   };
 }
 
@@ -102,7 +107,7 @@ function threads(value: 'auto' | number): string | undefined {
 }
 
 /** The lines vvehicle owns in conf/vvehicle.conf (local.conf stays the user's). */
-export function managedConfLines(config: Config): string[] {
+export function managedConfLines(config: Config, dirs: { downloads: string; sstate: string } = { downloads: config.build.dlDir, sstate: config.build.sstateDir }): string[] {
   const b = config.build;
   const lines = [
     `MACHINE = "${config.machine}"`,
@@ -111,8 +116,8 @@ export function managedConfLines(config: Config): string[] {
     `require conf/include/agl_${config.machine}.inc`,
     // the layer's own settings: systemd-networkd instead of connman, BTF, static ids
     'require conf/include/vvehicle.inc',
-    `DL_DIR = "${fromTopdir(b.dlDir)}"`,
-    `SSTATE_DIR = "${fromTopdir(b.sstateDir)}"`,
+    `DL_DIR = "${fromTopdir(dirs.downloads)}"`,
+    `SSTATE_DIR = "${fromTopdir(dirs.sstate)}"`,
     'INHERIT += "buildhistory"',
     'BUILDHISTORY_COMMIT = "0"',
   ];

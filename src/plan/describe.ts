@@ -17,6 +17,7 @@ export function describePlan(plan: BuildPlan<string | null>): string {
   out.push('', 'components:');
   for (const c of plan.components) out.push(`  ${c.enabled ? '+' : '-'} ${c.name}${c.version ? ` ${c.version}` : ''}`);
   out.push('', 'conf/vvehicle.conf:', ...plan.managedConf.map((l) => `  ${l}`));
+  if (plan.environment) out.push('', 'from the environment:', ...Object.entries(plan.environment).map(([k, v]) => `  ${k}=${v}`));
   out.push('', `stages: ${plan.stages.map((s) => s.id).join(' → ')}`);
   out.push('', 'expected artifacts (in the build dir):');
   for (const a of plan.artifacts) out.push(`  ${a.role.padEnd(16)} ${a.path}${a.required ? '' : '  (optional)'}`);

@@ -41,4 +41,6 @@ export interface BuildPlan<Commit extends string | null = string> {
   stages: { id: StageId; title: string }[];
   artifacts: PlannedArtifact[];
   configDigest: string;
+  /** Settings taken from the environment (DL_DIR, SSTATE_DIR), present only when there are any. */
+  environment?: Record<string, string>;
 }
