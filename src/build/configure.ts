@@ -35,6 +35,7 @@ export function writeBuildConf(plan: BuildPlan, workDir: string): ConfigureResul
   const written: string[] = [];
   const bblayers = renderTemplate('build/bblayers.conf.hbs', {
     profile: plan.profile,
+    header: plan.bblayersConfHeader,
     layers: plan.bblayers.map((l) => (l.startsWith('/') ? l : join(workDir, l))),
   });
   if (writeIfChanged(join(paths.conf, 'bblayers.conf'), bblayers)) written.push('conf/bblayers.conf');

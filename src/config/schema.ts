@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import semver from 'semver';
+import { confBlockProblems } from './conf-block.js';
 
 /**
  * The vvehicle configuration schema. Values that end up in BitBake files or systemd units are
@@ -128,6 +129,18 @@ const rewrite = z.strictObject({ from: z.string().min(1), to: z.string().min(1) 
 
 const threads = z.union([z.literal('auto'), z.number().int().min(1).max(1024)]);
 
+/** kas-style named conf blocks: applied in the order of their names, so a later file can replace one by name. */
+const confHeader = (where: string) =>
+  z
+    .record(
+      recipeName,
+      z.string().superRefine((text, ctx) => {
+        for (const message of confBlockProblems(text)) ctx.addIssue({ code: 'custom', message });
+      }),
+    )
+    .default({})
+    .describe(`named blocks of BitBake statements written into ${where}, in the order of their names (like kas)`);
+
 export const configSchema = z
   .strictObject({
     name: recipeName.describe('image name; also the published directory name'),
@@ -139,6 +152,8 @@ export const configSchema = z
       yoctoSeries: z.enum(['scarthgap']).describe('Yocto release series the layer targets'),
       features: z.array(recipeName).default([]).describe('AGL features (aglsetup.sh) whose layers are added'),
     }),
+    localConfHeader: confHeader('conf/vvehicle.conf after the managed settings (local.conf stays yours)'),
+    bblayersConfHeader: confHeader('conf/bblayers.conf before BBLAYERS'),
     image: z.strictObject({
       base: recipeName.default('agl-image-minimal').describe('AGL image the target extends'),
       target: recipeName.default('vvehicle-image').describe('image recipe bitbake builds'),

@@ -80,7 +80,8 @@ export function buildPlan({ config, profile, lock, allowUnpinned, hostPaths = {}
     dirs,
     repos,
     bblayers,
-    managedConf: managedConfLines(config, dirs),
+    managedConf: [...managedConfLines(config, dirs), ...headerLines('localConfHeader', config.localConfHeader)],
+    bblayersConfHeader: headerLines('bblayersConfHeader', config.bblayersConfHeader),
     components: [
       { name: 'ueransim', enabled: c.ueransim.enabled, version: c.ueransim.version },
       { name: 'otelcol-contrib', enabled: c.otelcolContrib.enabled, version: c.otelcolContrib.version },
@@ -95,6 +96,13 @@ export function buildPlan({ config, profile, lock, allowUnpinned, hostPaths = {}
       ? { environment: { ...(hostPaths.dlDir ? { DL_DIR: hostPaths.dlDir } : {}), ...(hostPaths.sstateDir ? { SSTATE_DIR: hostPaths.sstateDir } : {}) } }
       : {}),
   };
+}
+
+/** kas-style named blocks, in the order of their names, each under a comment naming it. */
+function headerLines(key: string, blocks: Record<string, string>): string[] {
+  return Object.keys(blocks)
+    .sort()
+    .flatMap((name) => [`# ${key}.${name}`, ...blocks[name]!.replace(/\n+$/, '').split('\n')]);
 }
 
 /** Resolves a work-dir relative setting for use in BitBake, where TOPDIR is <work>/build/<profile>. */

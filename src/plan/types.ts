@@ -35,8 +35,10 @@ export interface BuildPlan<Commit extends string | null = string> {
   repos: PlannedRepo<Commit>[];
   /** BBLAYERS in order, relative to the work dir. */
   bblayers: string[];
-  /** The lines of conf/vvehicle.conf. */
+  /** The lines of conf/vvehicle.conf (managed settings, then localConfHeader blocks). */
   managedConf: string[];
+  /** bblayersConfHeader blocks: lines of conf/bblayers.conf before BBLAYERS. */
+  bblayersConfHeader: string[];
   components: { name: string; enabled: boolean; version?: string }[];
   stages: { id: StageId; title: string }[];
   artifacts: PlannedArtifact[];
