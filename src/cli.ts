@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { describeError, exitCodeFor, Interrupted, UserError } from './errors.js';
 import { toolVersion } from './package-paths.js';
+import { STAGE_IDS } from './plan/types.js';
 import { installSignalHandlers, runCleanups, runSignal } from './signals.js';
 
 /**
@@ -69,7 +70,7 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     cmd
       .option('--rewrite <from=to>', 'fetch a repository URL starting with FROM from TO instead (premirror style), repeatable', collect)
       .option('--reference-dir <dir>', 'reference clones named after each URL (created, then refreshed with a fetch)')
-      .option('--force', 'discard local changes in a checkout that has to move');
+      .option('--force', 'discard local changes in a checkout that has to move (to rerun a stage: build --force-stage S)');
   const withEngine = (cmd: Command) =>
     cmd
       .addOption(new Option('--engine <engine>', 'container engine (default: build.engine)').choices(['auto', 'docker', 'podman']))
@@ -101,10 +102,28 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .action(async (opts) => out(await (await import('./commands/check.js')).checkCommand(opts)));
 
   withEngine(withSources(withCommon(cli.command('build').description('run the pipeline by stage id; unchanged stages are skipped'))))
+    .argument('[bitbake-args...]', 'after --: more arguments for bitbake (e.g. -- -v ueransim)')
     .option('--only <ids>', 'run only these stages (comma-separated or repeated)', collect)
     .option('--skip <ids>', 'skip these stages (comma-separated or repeated)', collect)
     .option('--until <id>', 'stop after this stage')
-    .action(async (opts) => out(await (await import('./commands/build.js')).buildCommand(opts)));
+    .option('--force-stage <ids>', 'run these stages even if nothing changed (comma-separated or repeated)', collect)
+    .option('--target <name>', 'what bitbake builds instead of image.target (the run then stops after the bitbake stage)')
+    .option('--task <task>', 'bitbake task to run (bitbake -c; vvehicle\'s -c is --config), e.g. --task cleansstate --target ueransim')
+    .option('-k, --continue', 'bitbake -k: keep going after a failed task')
+    .addHelpText('after', `\nStage ids, in order: ${STAGE_IDS.join(' ')}\n(--only/--skip/--until/--force-stage take these; --force discards local changes in checkouts)`)
+    .action(async (bitbakeArgs: string[], opts) => out(await (await import('./commands/build.js')).buildCommand(opts, bitbakeArgs)));
+
+  withEngine(withSources(withCommon(cli.command('shell').description('interactive shell in the builder container with the build environment sourced (like kas shell)'))))
+    .argument('[command...]', 'after --: run this instead of a shell, e.g. -- devtool modify ueransim')
+    .action(async (command: string[], opts) => {
+      exitCode = await (await import('./commands/shell.js')).shellCommand(opts, command);
+    });
+
+  withEngine(withSources(withCommon(cli.command('bitbake').description('run bitbake with these arguments in the builder container (= shell -- bitbake ARGS)'))))
+    .argument('<bitbake-args...>', 'after --, e.g. -- -e virtual/kernel, -- -c devshell ueransim, -- -c populate_sdk vvehicle-image')
+    .action(async (args: string[], opts) => {
+      exitCode = await (await import('./commands/shell.js')).shellCommand(opts, ['bitbake', ...args]);
+    });
 
   // image pipeline: convert, manifest, publish (issue 5)
   withCommon(cli.command('convert').description('convert the deployed ext4 rootfs to a qcow2 backing file, with kernel and metadata'))

@@ -1,13 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import { lchownSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { runStreaming } from '../exec.js';
+import { runAttached, runStreaming } from '../exec.js';
 import type { BuildPlan } from '../plan/types.js';
 import { onCleanup } from '../signals.js';
 import { removeContainer, type Engine } from '../tools/engine.js';
 import { BUILDER_GID, BUILDER_UID, containerUser, runArgv, type Mount, type RunSpec } from './container-argv.js';
 import { buildPaths } from './configure.js';
 import { selinuxEnforcing } from './preflight.js';
+import { UserError } from '../errors.js';
 
 export interface ContainerSetup {
   engine: Engine;
@@ -119,6 +120,44 @@ export async function runInContainer(
     return { exitCode: r.exitCode, command: r.command, name };
   } finally {
     if (!ok) await removeContainer(setup.engine, name);
+    forget();
+  }
+}
+
+/**
+ * The build environment as `oe-init-build-env` makes it, then the user's command (or an interactive shell).
+ * A fixed script: poky's dir, TOPDIR and the command are positional parameters, never spliced into the text.
+ */
+export const BUILD_ENV_SCRIPT =
+  'cd "$1" && . ./oe-init-build-env "$2" >/dev/null || exit 1; shift 2; ' +
+  'if [ $# -gt 0 ]; then exec "$@"; fi; ' +
+  'if command -v bash >/dev/null; then exec bash -i; fi; exec sh -i';
+
+export function buildEnvCommand(plan: BuildPlan, workDir: string, command: readonly string[]): string[] {
+  const poky = plan.repos.find((r) => r.layers.includes('meta'));
+  if (!poky) throw new UserError('no repository provides the layer "meta" (poky): there is no oe-init-build-env to source');
+  return ['sh', '-c', BUILD_ENV_SCRIPT, 'vvehicle-shell', join(workDir, poky.path), buildPaths(plan, workDir).topdir, ...command];
+}
+
+/**
+ * Runs a command in the builder container attached to our terminal (the build env sourced, network on):
+ * `vvehicle shell` and `vvehicle bitbake`. The container is removed when it ends, on failure and on SIGINT.
+ */
+export async function runAttachedInContainer(
+  setup: ContainerSetup,
+  command: readonly string[],
+  options: { tty: boolean; logFile: string; signal?: AbortSignal },
+): Promise<ContainerRunResult> {
+  const name = containerName(setup.plan.profile);
+  const spec = { ...runSpec(setup, name, buildEnvCommand(setup.plan, setup.workDir, command), 'default'), interactive: { tty: options.tty } };
+  const forget = onCleanup(() => removeContainer(setup.engine, name));
+  let ended = false;
+  try {
+    const r = await runAttached(setup.engine.name, runArgv(spec), { logFile: options.logFile, signal: options.signal });
+    ended = true; // --rm removed it
+    return { exitCode: r.exitCode, command: r.command, name };
+  } finally {
+    if (!ended) await removeContainer(setup.engine, name);
     forget();
   }
 }
