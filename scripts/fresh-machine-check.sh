@@ -33,22 +33,27 @@ mirror="$(awk '/^URIs:/ { print $2; exit }' /etc/apt/sources.list.d/debian.sourc
 mirror="${mirror:-http://deb.debian.org/debian}"
 
 root=""
-mounted=()
 cleanup() {
-  local i
-  for ((i = ${#mounted[@]} - 1; i >= 0; i--)); do
-    umount -R "${mounted[$i]}" 2>/dev/null || umount -R -l "${mounted[$i]}" 2>/dev/null || true
+  [ -n "$root" ] || return 0
+  # first every process still running inside the root (a test's QEMU or container), by pid
+  local pid pids=() i
+  for i in 1 2 3; do
+    pids=()
+    for pid in /proc/[0-9]*; do [ "$(readlink "$pid/root" 2>/dev/null)" = "$root" ] && pids+=("${pid#/proc/}"); done
+    [ "${#pids[@]}" -eq 0 ] && break
+    kill "-$([ "$i" -lt 3 ] && echo TERM || echo KILL)" "${pids[@]}" 2>/dev/null
+    sleep 2
   done
-  mounted=()
-  if [ -n "$root" ] && [ "$keep" -eq 0 ]; then rm -rf --one-file-system "$root"; fi
-  [ -n "$root" ] && [ "$keep" -eq 1 ] && echo "kept the root at $root"
+  # the root is a bind mount of itself: -R also takes what was mounted inside it (podman's storage too)
+  if mountpoint -q "$root"; then umount -R "$root" 2>/dev/null || umount -R -l "$root"; fi
+  if [ "$keep" -eq 0 ]; then rm -rf --one-file-system "$root"; else echo "kept the root at $root"; fi
 }
 trap cleanup EXIT
 trap 'echo "interrupted" >&2; exit 130' INT TERM
 
 mount_in() { # mount_in <target inside root> <mount args...>
   mkdir -p "$root$1"
-  mount "${@:2}" "$root$1" && mounted+=("$root$1")
+  mount "${@:2}" "$root$1"
 }
 
 results=()
@@ -84,6 +89,8 @@ make_pristine() {
 prepare_root() {
   root="$(mktemp -d /var/tmp/vvehicle-fresh.XXXXXX)" || return 1
   tar -C "$root" -xf "$pristine" || return 1
+  # "/" must be a mount point inside, as on a real machine: runc makes it a recursive slave mount
+  mount --bind "$root" "$root" || return 1
   cp /etc/resolv.conf "$root/etc/resolv.conf"
   # this site's network: the CAs of its TLS-inspecting egress (public trust anchors, no secrets),
   # picked up by ca-certificates when install-host-deps.sh installs it; node reads NODE_EXTRA_CA_CERTS

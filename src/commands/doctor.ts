@@ -27,6 +27,7 @@ export async function doctorCommand(options: DoctorOptions): Promise<{ text: str
     engine: options.engine ?? build.engine,
     engineArgs: [...build.engineArgs, ...(options.engineArg ?? [])],
     builderImage: build.image,
+    smoke: loaded.config.smoke,
   });
   const ok = results.every((r) => r.status !== 'fail');
   return { text: options.json ? JSON.stringify({ ok, checks: results }, null, 2) : formatReport(results, ok), ok };

@@ -68,7 +68,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     problems.map(({ path, message }) => ({ ...locate(path), path: path.join('.'), message })).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
 
   const parsed = configSchema.safeParse(merged, { reportInput: true });
-  if (!parsed.success) throw new ConfigError(zodProblems(parsed.error, locate));
+  if (!parsed.success) throw new ConfigError(missingExtends(zodProblems(parsed.error, locate), configFile && chain.length === 1 ? chain[0]! : undefined));
   const pinned = resolvePins(parsed.data);
   if (!pinned.config) throw new ConfigError(located(pinned.problems));
   const config = pinned.config;
@@ -188,6 +188,25 @@ function locateFirst(chain: YamlSource[], path: readonly PathSegment[], atKey = 
     }
   }
   return { file: chain[0]?.file ?? '(config)', line: 1, col: 1 };
+}
+
+/**
+ * A file without `extends` is a complete profile of its own (as a kas file without includes is):
+ * nothing is merged into it silently. A project file that is not complete almost always just
+ * forgot `extends`: one message that says so replaces the wall of "is required" lines.
+ */
+function missingExtends(problems: ConfigProblem[], rootProjectFile: YamlSource | undefined): ConfigProblem[] {
+  const missing = problems.filter((p) => p.message.startsWith('is required'));
+  if (!rootProjectFile || missing.length === 0) return problems;
+  const keys = [...new Set(missing.map((p) => p.path.split('.')[0]!))];
+  const summary: ConfigProblem = {
+    file: rootProjectFile.file,
+    line: 1,
+    col: 1,
+    path: EXTENDS_KEY,
+    message: `no "extends", and not a complete profile (missing ${keys.join(', ')}): add "extends: ${DEFAULT_PROFILE}" as the first line to change only what differs from the default profile`,
+  };
+  return [summary, ...problems.filter((p) => !missing.includes(p))];
 }
 
 type Locator = (path: readonly PathSegment[], atKey?: boolean) => { file: string; line: number; col: number };

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { LineCounter, parseDocument, isMap, isScalar, isSeq, type Document, type Node } from 'yaml';
+import { LineCounter, parseDocument, isMap, isScalar, isSeq, Scalar, visit, type Alias, type Document, type Node } from 'yaml';
 import type { ConfigProblem } from '../errors.js';
 
 /** A parsed YAML file that can say where any path in it was written. */
@@ -31,11 +31,43 @@ export function parseYamlText(text: string, file: string): { source?: YamlSource
     return { file, line: pos.line, col: pos.col, path: '', message: `YAML: ${e.message.split('\n')[0]}` };
   });
   if (problems.length) return { problems };
-  const value: unknown = doc.toJS() ?? {};
+  let value: unknown;
+  try {
+    value = doc.toJS({ maxAliasCount: MAX_ALIAS_COUNT }) ?? {};
+  } catch (error) {
+    if (!(error instanceof ReferenceError)) throw error;
+    // an alias bomb ("billion laughs"): yaml stops expanding it; say where, as for any bad line
+    const alias = culpritAlias(doc);
+    const pos = lines.linePos(alias?.range?.[0] ?? 0);
+    return { problems: [{ file, line: pos.line, col: pos.col, path: '', message: `YAML: aliases here expand to more than ${MAX_ALIAS_COUNT} nodes (nested anchors, a "billion laughs" alias bomb?); write the values out or alias less` }] };
+  }
   if (typeof value !== 'object' || Array.isArray(value)) {
     return { problems: [{ file, line: 1, col: 1, path: '', message: 'must be a YAML mapping (key: value lines)' }] };
   }
   return { source: { file, doc, lines, value }, problems: [] };
+}
+
+/** yaml's own default: a config needs a handful of aliases; nested ones multiply (9 levels of 9 = 387 M nodes). */
+const MAX_ALIAS_COUNT = 100;
+
+/**
+ * The alias at which expansion exceeds the limit: the first one (in document order, the order toJS
+ * expands them) whose document, with every later alias blanked out, already fails to expand.
+ */
+function culpritAlias(doc: Document.Parsed): Alias | undefined {
+  const aliases: Alias[] = [];
+  visit(doc, { Alias: (_key, node) => void aliases.push(node) });
+  for (let k = 0; k < aliases.length; k++) {
+    const trial = doc.clone();
+    let seen = 0;
+    visit(trial, { Alias: () => (seen++ > k ? new Scalar(null) : undefined) });
+    try {
+      trial.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+    } catch {
+      return aliases[k];
+    }
+  }
+  return undefined;
 }
 
 /**

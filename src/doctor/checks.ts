@@ -6,6 +6,7 @@ import { engineVersion, probeContainerRun, type Engine, type EngineName } from '
 import { qemuImgVersion } from '../tools/qemu-img.js';
 import { qemuVersion } from '../tools/qemu.js';
 import { chooseAccel, readHostFacts } from '../host/accel.js';
+import { checkQemuStart, type SmokeMachine } from './qemu-start.js';
 
 export type CheckStatus = 'ok' | 'warn' | 'fail';
 export interface CheckResult {
@@ -29,6 +30,8 @@ export interface DoctorInput {
   engine: 'auto' | EngineName;
   engineArgs: string[];
   builderImage?: string;
+  /** What `vvehicle smoke` starts: doctor starts the same machine, paused. */
+  smoke: SmokeMachine;
 }
 
 const APT = (pkgs: string) => `sudo apt-get install ${pkgs}`;
@@ -40,6 +43,7 @@ export async function runChecks(input: DoctorInput): Promise<CheckResult[]> {
     await checkEngine(input),
     await checkTool('qemu-img', qemuImgVersion, APT('qemu-utils')),
     await checkTool('qemu-system-aarch64', qemuVersion, APT('qemu-system-arm')),
+    await checkQemuStart(input.smoke),
     checkAccel(),
     ...checkDisks(input.disks),
     checkAppArmor(),

@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, renameSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import { UserError } from '../errors.js';
+import { decisiveLine, UserError } from '../errors.js';
 import { gitProbe, hasCommit } from '../tools/git.js';
 import type { RunOptions } from '../exec.js';
 
@@ -63,8 +63,9 @@ export async function prepareReference(
   return { path };
 }
 
+/** git's own line that says why (its "fatal: …", not a trailing hint), as every tool error shows it. */
 export function lastLine(text: string): string {
-  return text.trim().split('\n').filter(Boolean).pop() ?? 'no output';
+  return decisiveLine(text, 'git') ?? 'no output';
 }
 
 export function referenceObjects(referencePath: string): string {

@@ -136,6 +136,11 @@ export async function createOverlay(base: string, overlay: string, options: Call
   await run(QEMU_IMG, ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, overlay], options);
 }
 
+/** An empty qcow2 of sizeMiB (doctor boots the smoke machine on one). */
+export async function createQcow2(path: string, sizeMiB: number, options: CallOptions = {}): Promise<void> {
+  await run(QEMU_IMG, ['create', '-q', '-f', 'qcow2', path, `${sizeMiB}M`], options);
+}
+
 function safeJson(text: string): unknown {
   try {
     return JSON.parse(text);

@@ -1,5 +1,9 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ToolError } from '../errors.js';
 import { run, startStreaming, type StreamingProcess } from '../exec.js';
 import type { Accel } from '../host/accel.js';
+import { onCleanup } from '../signals.js';
 
 /** The qemu-system-aarch64 wrapper: version probe, argv for a direct-kernel smoke boot, launch. */
 export const QEMU_AARCH64 = 'qemu-system-aarch64';
@@ -65,4 +69,50 @@ export function bootArgs(spec: BootSpec): string[] {
  */
 export function launchQemu(spec: BootSpec, onConsole: (chunk: string) => void, logFile?: string): StreamingProcess {
   return startStreaming(QEMU_AARCH64, bootArgs(spec), { onStdout: onConsole, logFile });
+}
+
+/**
+ * Proves QEMU can start this machine: starts the boot argv paused (-S, the guest never runs) with
+ * -daemonize, whose first process exits 0 only once the machine and every device (ROMs, disk, NIC)
+ * were created, or exits non-zero with QEMU's own error. Then stops the paused QEMU by the pid it
+ * wrote. The serial console goes to null instead of stdio (QEMU refuses stdio when daemonized);
+ * everything else is bootArgs as smoke runs it. Throws a ToolError carrying QEMU's own lines.
+ */
+export async function startPaused(spec: BootSpec, pidFile: string): Promise<void> {
+  const args = bootArgs(spec).map((arg, i, all) => (all[i - 1] === '-serial' && arg === 'stdio' ? 'null' : arg));
+  const unregister = onCleanup(() => stopByPidFile(pidFile));
+  try {
+    await run(QEMU_AARCH64, [...args, '-S', '-daemonize', '-pidfile', pidFile]).catch((error: unknown) => {
+      if (error instanceof ToolError && error.exitCode !== 127) throw new ToolError(error.command, error.exitCode, error.tail, `QEMU could not start (exit ${error.exitCode})`);
+      throw error;
+    });
+  } finally {
+    await stopByPidFile(pidFile);
+    unregister();
+  }
+}
+
+/** SIGTERM to the pid QEMU wrote (our own temp file, so it is our QEMU), SIGKILL if it lingers. */
+async function stopByPidFile(pidFile: string): Promise<void> {
+  if (!existsSync(pidFile)) return;
+  const pid = Number(readFileSync(pidFile, 'utf8').trim());
+  if (!Number.isInteger(pid) || pid <= 1) return;
+  const alive = () => {
+    try {
+      process.kill(pid, 0);
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  const signal = (name: NodeJS.Signals) => {
+    try {
+      process.kill(pid, name);
+    } catch {
+      // already gone
+    }
+  };
+  signal('SIGTERM');
+  for (let waited = 0; alive() && waited < 5000; waited += 50) await sleep(50);
+  if (alive()) signal('SIGKILL');
 }

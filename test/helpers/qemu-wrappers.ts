@@ -1,5 +1,5 @@
 import { execFileSync } from 'node:child_process';
-import { chmodSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
 /** The real qemu-system-aarch64 on PATH (a test that needs it fails, never skips, when it is missing). */
@@ -27,4 +27,35 @@ export function pathWithOnly(dir: string, programs: string[]): string {
   mkdirSync(bin, { recursive: true });
   for (const p of programs) symlinkSync(execFileSync('sh', ['-c', `command -v ${p}`], { encoding: 'utf8' }).trim(), join(bin, p));
   return bin;
+}
+
+/**
+ * A PATH dir holding a copy of the real QEMU away from its data dir (QEMU looks for ROMs relative to
+ * its binary, so this copy finds none), run by a wrapper that drops the smoke NIC's `romfile=`:
+ * QEMU as it was before issue 8, on a host without ipxe-qemu. It fails with QEMU's real line
+ * `failed to find romfile "efi-virtio.rom"` whatever this host has installed.
+ */
+export function qemuWithoutRomsDir(dir: string): string {
+  const bin = join(dir, 'no-data-dir', 'bin');
+  mkdirSync(bin, { recursive: true });
+  copyFileSync(realQemu(), join(bin, 'qemu-system-aarch64.real'));
+  chmodSync(join(bin, 'qemu-system-aarch64.real'), 0o755);
+  const wrapper = join(bin, 'qemu-system-aarch64');
+  writeFileSync(wrapper, `#!/bin/bash\nexec ${join(bin, 'qemu-system-aarch64.real')} "\${@/%,romfile=/}"\n`);
+  chmodSync(wrapper, 0o755);
+  return bin;
+}
+
+/** PIDs of processes whose command line mentions `text` (e.g. a private TMPDIR): what a test left running. */
+export function processesMentioning(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((d) => /^[0-9]+$/.test(d) && Number(d) !== process.pid)
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
 }

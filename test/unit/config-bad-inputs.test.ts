@@ -44,6 +44,13 @@ const cases: BadInput[] = [
     message: 'sources.repos.meta-extra.branch: the lock file pins branch next; rerun `vvehicle lock --update meta-extra`',
   },
   { name: 'null for a required key', yml: `${E}sources:\n  repos:\n    poky:\n      layers: null\n`, at: 'vvehicle.yml:5:15', message: 'sources.repos.poky.layers: is required' },
+  {
+    // "billion laughs": 9 levels of 9 aliases would expand to 387 million nodes
+    name: 'YAML alias bomb',
+    yml: `${E}${['a: &a [lol, lol, lol, lol, lol, lol, lol, lol, lol]', ...'bcdefghi'.split('').map((n, i) => `${n}: &${n} [${Array(9).fill(`*${'abcdefgh'[i]}`).join(', ')}]`)].join('\n')}\n`,
+    at: 'vvehicle.yml:5:8',
+    message: /YAML: aliases here expand to more than 100 nodes .*alias bomb/,
+  },
   { name: 'repo without layers', yml: `${E}sources:\n  repos:\n    meta-extra:\n      url: https://example.org/meta-extra.git\n      commit: 1d54d1c4736a114e1cecbe85a0306e3814d5ce70\n`, at: 'vvehicle.yml:5:7', message: 'sources.repos.meta-extra.layers: is required' },
   { name: 'bad repo URL', yml: `${E}sources:\n  repos:\n    poky:\n      url: not a url\n`, at: 'vvehicle.yml:5:12', message: 'sources.repos.poky.url: must be a git URL' },
   { name: 'bad repo name', yml: `${E}sources:\n  repos:\n    Meta_Extra:\n      url: https://example.org/x.git\n      commit: 1d54d1c4736a114e1cecbe85a0306e3814d5ce70\n      layers: [.]\n`, at: 'vvehicle.yml:4:5', message: 'sources.repos.Meta_Extra: must be a lower-case name' },

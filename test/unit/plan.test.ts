@@ -1,7 +1,8 @@
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
+import { DEFAULT_PROFILE, embeddedProfilesDir } from '../../src/package-paths.js';
 import { buildPlan } from '../../src/plan/build-plan.js';
 import { runCli } from '../helpers/cli.js';
 import { tempDir } from '../helpers/tmp.js';
@@ -55,6 +56,31 @@ describe('profiles and the lock file', () => {
     expect(config.components.ueransim.ue.mnc).toBe('93');
     expect(profile).toBe('gateway-qemuarm64');
     expect(files).toHaveLength(2);
+  });
+
+  it('a project file without extends that is not complete: one message saying to add extends, exit 2', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'vvehicle.yml'), 'version: 1.2.3\nmachine: qemuarm64\n');
+    const r = await runCli(['plan', '-c', join(dir, 'vvehicle.yml')]);
+    expect(r.code).toBe(2);
+    expect(r.stderr.split('\n')[0]).toBe(`error: ${join(dir, 'vvehicle.yml')}:1:1: extends: no "extends", and not a complete profile (missing name, agl, image, components, sources, build, output, smoke, publish): add "extends: gateway-qemuarm64" as the first line to change only what differs from the default profile`);
+    expect(r.stderr).not.toContain('is required');
+  });
+
+  it('a complete project file without extends is a profile of its own: nothing from the default is merged in', () => {
+    const dir = tempDir();
+    const config = readFileSync(join(embeddedProfilesDir, `${DEFAULT_PROFILE}.yml`), 'utf8').replace(/^(\s+)commit: 1d54d1c4736a114e1cecbe85a0306e3814d5ce70\n/m, '');
+    writeFileSync(join(dir, 'vvehicle.yml'), config);
+    // poky's commit was deleted: with the default merged in it would come back; alone, poky is pinned by branch only
+    expect(() => loadConfig({ cwd: dir })).toThrow(/sources\.repos\.poky\.branch: branch "scarthgap" is not pinned/);
+  });
+
+  it('a profile reached by extends that has no extends of its own is a root: nothing is added to it', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'vvehicle.yml'), 'extends: mine\n');
+    mkdirSync(join(dir, 'profiles'));
+    writeFileSync(join(dir, 'profiles', 'mine.yml'), 'name: mine\n');
+    expect(() => loadConfig({ cwd: dir })).toThrow(/version: is required/);
   });
 
   it('a profile next to the project file wins over the embedded one of the same name', () => {
