@@ -89,7 +89,7 @@ export const PIN_RULES: PinRule[] = [
   {
     component: 'otelcolContrib',
     pinKey: 'sha256',
-    describe: (v) => `the published sha256 of otelcol-contrib_${v}_linux_arm64.tar.gz (the checksums file of release v${v})`,
+    describe: (v) => `the published sha256 of otelcol-contrib_${v}_linux_arm64.tar.gz (opentelemetry-collector-releases_otelcol-contrib_checksums.txt of release v${v})`,
     checked: OTELCOL_CONTRIB_RELEASES,
   },
 ];
