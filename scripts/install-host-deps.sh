@@ -9,6 +9,7 @@ PACKAGES=(
   podman runc uidmap
   e2fsprogs cpio kmod busybox-static
   debootstrap qemu-user-static binfmt-support
+  kas
 )
 
 if [ "$(id -u)" -ne 0 ]; then echo "run as root (apt-get)" >&2; exit 2; fi

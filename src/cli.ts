@@ -125,6 +125,11 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
       exitCode = await (await import('./commands/shell.js')).shellCommand(opts, ['bitbake', ...args]);
     });
 
+  const exporter = cli.command('export').description('write the configuration in another tool\'s format');
+  withCommon(exporter.command('kas').description('a kas project file that builds the same image (kas 3.1 and newer)'))
+    .option('-o, --out <file>', 'write it here (atomically), with meta-vvehicle rendered next to it, instead of stdout')
+    .action(async (opts) => out(await (await import('./commands/export.js')).exportKasCommand(opts)));
+
   // image pipeline: convert, manifest, publish (issue 5)
   withCommon(cli.command('convert').description('convert the deployed ext4 rootfs to a qcow2 backing file, with kernel and metadata'))
     .option('--deploy-dir <dir>', 'bitbake deploy dir (default: <work-dir>/build/<profile>/tmp/deploy/images/<machine>)')
