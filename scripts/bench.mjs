@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 // `npm run bench`: the design's performance budget, measured in one run and printed as times and ratios.
 //   plan / layer wall time (< 0.5 s) · convert vs raw qemu-img on the same input (≤ 1.05×)
-//   smoke verdict vs a bare QEMU boot to the login prompt of fixture 1 (≤ 1.1×) · 100 fleet overlays (≤ 2 s)
+//   smoke verdict vs a bare QEMU boot to the login prompt of fixture 1 (≤ 1.1×) · 100 fleet overlays + domain XMLs (≤ 2 s)
+//   · the fleet boot-storm curve on libvirt (scripts/bench-fleet.mjs)
 // Uses the built CLI (dist/; built first when missing). Never part of the test suite: timings depend on
 // the machine and its load, which is printed alongside. `--strict` exits 1 when a budget is exceeded.
 import { spawn, spawnSync } from 'node:child_process';
@@ -11,10 +12,13 @@ import { cpus, homedir, loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
+import { benchBootStorm, benchFleetFiles } from './bench-fleet.mjs';
 
 const root = join(dirname(fileURLToPath(import.meta.url)), '..');
 const cli = join(root, 'dist', 'cli.js');
 const strict = process.argv.includes('--strict');
+// --fleet: only the fleet measurements (100 overlays + XMLs, boot storm), e.g. on a lab server
+const fleetOnly = process.argv.includes('--fleet');
 const scratch = mkdtempSync(join(tmpdir(), 'vvehicle-bench-'));
 const results = [];
 
@@ -154,7 +158,8 @@ function findFixture() {
     .map((d) => ({ d, mtime: statSync(join(cache, d)).mtimeMs }))
     .sort((a, b) => b.mtime - a.mtime)[0]?.d;
   if (!healthy) return undefined;
-  const kit = join(cache, healthy.replace(/^busybox-image-\d+-healthy-/, ''));
+  // busybox-image-<v>-healthy-[<content hash>-]<boot kit key>
+  const kit = join(cache, healthy.replace(/^busybox-image-\d+-healthy-(?:[0-9a-f]{16}-)?/, ''));
   const kernel = join(kit, 'Image');
   const initrd = join(kit, 'initrd.cpio.gz');
   if (!existsSync(kernel) || !existsSync(initrd)) return undefined;
@@ -218,34 +223,19 @@ async function benchSmoke() {
     `vvehicle smoke ${w.toFixed(2)} s wall (QEMU start to verdict ${v.toFixed(2)} s = ${(v / b).toFixed(2)}×), bare boot to login ${b.toFixed(2)} s; TCG, median of 3`);
 }
 
-async function benchOverlays() {
-  const { createOverlay } = await import(join(root, 'dist/tools/qemu-img.js'));
-  const base = join(scratch, 'base.qcow2');
-  timed('qemu-img', ['create', '-q', '-f', 'qcow2', base, '8G']);
-  const dir = join(scratch, 'fleet');
-  mkdirSync(dir);
-  // qemu-img spends part of its ~30 ms start-up waiting on I/O: a few more than the cores keeps them busy
-  const parallel = Math.max(4, cpus().length);
-  const names = Array.from({ length: 100 }, (_, i) => join(dir, `vehicle-${String(i).padStart(3, '0')}.qcow2`));
-  const c0 = cpuSeconds();
-  const t0 = performance.now();
-  for (let i = 0; i < names.length; i += parallel) await Promise.all(names.slice(i, i + parallel).map((n) => createOverlay(base, n)));
-  const seconds = (performance.now() - t0) / 1000;
-  const cpu = cpuSeconds() - c0;
-  report('100 fleet overlays', `${seconds.toFixed(2)} s`, 'budget ≤ 2 s', seconds <= 2,
-    `CPU ${cpu.toFixed(2)} s; the vvehicle qemu-img wrapper (create -f qcow2 -F qcow2 -b <abs base>), ${parallel} at a time`);
-}
-
 async function main() {
   ensureBuilt();
   const [l1, l5] = loadavg();
   console.log(`vvehicle bench: node ${process.version}, ${cpus().length} CPUs, load ${l1.toFixed(1)} (5 min ${l5.toFixed(1)}); a loaded machine inflates every number`);
   console.log(`${'measure'.padEnd(34)} ${'value'.padEnd(10)} ${'budget'.padEnd(16)} ${'verdict'.padEnd(11)} detail`);
   try {
-    benchPlanAndLayer();
-    await benchConvert();
-    await benchSmoke();
-    await benchOverlays();
+    if (!fleetOnly) {
+      benchPlanAndLayer();
+      await benchConvert();
+      await benchSmoke();
+    }
+    await benchFleetFiles({ root, scratch, report, cpuSeconds, timed });
+    await benchBootStorm({ scratch, report, vv, cli, fixture: findFixture() });
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }

@@ -7,9 +7,11 @@ PACKAGES=(
   git ca-certificates curl
   qemu-utils qemu-system-arm
   podman runc uidmap
+  docker.io
   e2fsprogs cpio kmod busybox-static
   debootstrap qemu-user-static binfmt-support
   kas
+  libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libxml2-utils
 )
 
 if [ "$(id -u)" -ne 0 ]; then echo "run as root (apt-get)" >&2; exit 2; fi
@@ -21,6 +23,14 @@ apt-get install -y -qq --no-install-recommends "${PACKAGES[@]}" >/dev/null
 mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc/sys/fs/binfmt_misc
 update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
 [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || { echo "binfmt for qemu-aarch64 is not enabled" >&2; exit 1; }
+
+# libvirt's QEMU driver runs guests as libvirt-qemu (group libvirt-qemu, also in kvm); without the
+# libvirt-daemon-system package (it needs systemd) nobody creates them. The fleet tests start virtlogd
+# and libvirtd themselves (test/helpers/libvirt.ts). libxml2-utils: virt-xml-validate needs xmllint.
+getent group kvm >/dev/null || groupadd -r kvm
+getent group libvirt-qemu >/dev/null || groupadd -r libvirt-qemu
+id libvirt-qemu >/dev/null 2>&1 || useradd -r -g libvirt-qemu -G kvm -d /var/lib/libvirt -s /usr/sbin/nologin libvirt-qemu
+mkdir -p /var/log/libvirt /run/libvirt
 
 # podman on these hosts: crun fails on hybrid cgroups and CAP_SYS_RESOURCE is missing for default ulimits
 mkdir -p /etc/vvehicle-ci

@@ -4,9 +4,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-needed=(git qemu-img qemu-system-aarch64 podman runc debootstrap mkfs.ext4 cpio depmod busybox)
+needed=(git qemu-img qemu-system-aarch64 podman runc debootstrap mkfs.ext4 cpio depmod busybox virsh libvirtd virtlogd virt-xml-validate xmllint)
 missing=()
 for tool in "${needed[@]}"; do command -v "$tool" >/dev/null 2>&1 || [ -x "/usr/sbin/$tool" ] || [ -x "/sbin/$tool" ] || missing+=("$tool"); done
+if ! id libvirt-qemu >/dev/null 2>&1; then missing+=(libvirt-qemu); fi
 if [ ! -f /etc/vvehicle-ci/containers.conf ] || [ ! -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || ! dpkg --print-foreign-architectures 2>/dev/null | grep -qx arm64; then missing+=(setup); fi
 if [ ${#missing[@]} -gt 0 ]; then
   echo "installing host packages (missing: ${missing[*]})"

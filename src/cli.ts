@@ -3,6 +3,7 @@ import { realpathSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Command, CommanderError, Option } from 'commander';
 import { describeError, exitCodeFor, Interrupted, UserError } from './errors.js';
+import { machineFault } from './faults.js';
 import { toolVersion } from './package-paths.js';
 import { STAGE_IDS } from './plan/types.js';
 import { installSignalHandlers, runCleanups, runSignal } from './signals.js';
@@ -58,6 +59,8 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .option('--timeout <seconds>', 'cap on the whole boot and probes (stage timeouts come from smoke.timeouts)')
     .option('--memory <MiB>', 'guest memory (default: smoke.memoryMiB)')
     .option('--cpus <n>', 'guest CPUs (default: smoke.cpus)')
+    .option('--credential <name=value>', 'identity credential passed to the guest instead of the test one, repeatable (e.g. vvehicle.vehicle-id=bench-01; NAME= leaves it out)', collect)
+    .option('--no-identity', 'pass no identity: the vehicle must boot, report identity "missing" and leave nr-ue not started')
     .option('--junit <file>', 'write a JUnit XML report')
     .option('--console-log <file>', 'serial console log (default: next to the image, or <work-dir>/logs)')
     .option('--json', 'print the result as JSON')
@@ -163,6 +166,53 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .option('--json', 'print the result as JSON')
     .action(async (opts) => out(await (await import('./commands/publish.js')).publishCommand(opts)));
 
+  // fleet: the first consumer of a published manifest (issue 9); it never reads vvehicle.yml
+  const fleet = cli.command('fleet').description('boot N distinct vehicles from one published image on libvirt');
+  const withDir = (cmd: Command) => cmd.option('--dir <dir>', 'fleet directory (fleet.json, keys, overlays, domain XML, consoles)', 'vvehicle-fleet');
+  withDir(fleet.command('plan').description('write the fleet file: ids, hostnames, SUPIs, keys (0600), MACs, placement'))
+    .requiredOption('--image <manifest>', 'published manifest.json (or its version dir, or a channel file)')
+    .requiredOption('--count <n>', 'number of vehicles')
+    .option('--name <name>', 'fleet name: vehicle ids are <name>-001 …', 'vv')
+    .option('--connect <uri>', 'libvirt URI of the one host (default qemu:///system)')
+    .option('--host <uri[,cores=N][,reserved=LIST]>', 'a host to place vehicles on, filled in order, repeatable (default: --connect, cores asked from libvirt)', collect)
+    .option('--mcc <mcc>', 'mobile country code', '001')
+    .option('--mnc <mnc>', 'mobile network code', '01')
+    .option('--base-imsi <imsi>', 'IMSI of the first vehicle, 15 digits starting with MCC+MNC (default MCC MNC 0…01)')
+    .option('--subscribers <csv>', 'import SUPIs and K/OPc from a CSV (columns supi,key,opc) instead of generating keys')
+    .option('--gnb <address>', "gNB address for the vehicles' gnbSearchList, repeatable", collect)
+    .option('--dnn <dnn>', 'data network name of the PDU session', 'internet')
+    .option('--sst <n>', 'slice/service type', '1')
+    .option('--sd <hex>', 'slice differentiator, 6 hex digits')
+    .option('--memory <MiB>', "memory per vehicle (default: the manifest's boot.memoryMiB)")
+    .option('--vcpus <n>', "vCPUs per vehicle (default: the manifest's boot.cpus)")
+    .addOption(new Option('--cpu-pinning <mode>', 'strict: 1:1 vCPU to host core, refuse what does not fit; off: no pinning, overcommit').choices(['strict', 'off']).default('strict'))
+    .option('--network <net>', 'user, network:<libvirt network> or bridge:<host bridge>', 'user')
+    .option('--json', 'print the fleet file')
+    .action(async (opts) => out(await (await import('./commands/fleet.js')).fleetPlanCommand(opts)));
+  withDir(fleet.command('up').description('check the base against its manifest, create overlays and domains, start them in parallel'))
+    .addOption(new Option('--storage <kind>', 'overlay: qcow2 overlays on the published base; copy: a full copy per vehicle (reflink when possible)').choices(['overlay', 'copy']).default('overlay'))
+    .option('--parallel <n>', 'domains defined and started at once', '4')
+    .option('--json', 'print what was started as JSON')
+    .action(async (opts) => out(await (await import('./commands/fleet.js')).fleetUpCommand(opts)));
+  withDir(fleet.command('status').description("per vehicle: domain state, its last VVEHICLE-HEALTH line (with the identity it echoes) and probes; exit 3 unless all are healthy"))
+    .option('--wait <seconds>', 'poll until every vehicle is healthy, for at most this long')
+    .option('--json', 'print the status as JSON')
+    .action(async (opts) => {
+      const r = await (await import('./commands/fleet.js')).fleetStatusCommand(opts);
+      out(r.text);
+      if (!r.healthy) exitCode = 3;
+    });
+  withDir(fleet.command('down').description('destroy and undefine every vehicle and remove its overlay; idempotent; never touches the base'))
+    .option('--json', 'print what was removed as JSON')
+    .action(async (opts) => out(await (await import('./commands/fleet.js')).fleetDownCommand(opts)));
+  withDir(fleet.command('subscribers').description("what the 5G core must be provisioned with, and the gNB's side"))
+    .addOption(new Option('--format <format>', 'free5gc (webconsole JSON), open5gs (open5gs-dbctl lines), csv, ueransim-gnb (gNB snippet)').choices(['free5gc', 'open5gs', 'csv', 'ueransim-gnb']).makeOptionMandatory())
+    .option('--out <file>', 'write to this file (0600 when it holds keys) instead of stdout')
+    .action(async (opts) => {
+      const text = (await import('./commands/fleet.js')).fleetSubscribersCommand(opts);
+      if (text !== undefined) out(text);
+    });
+
   return { cli, setExit: (c) => (exitCode = c), exit: () => exitCode };
 }
 
@@ -183,7 +233,7 @@ export async function main(argv: string[], out: Print = printOut, err: Print = p
       return error.exitCode === 0 ? 0 : 2;
     }
     await runCleanups();
-    const reported = runSignal.aborted && !(error instanceof UserError) ? new Interrupted() : error;
+    const reported = runSignal.aborted && !(error instanceof UserError) ? new Interrupted() : (machineFault(error) ?? error);
     err(describeError(reported, debug));
     return exitCodeFor(reported);
   }

@@ -43,11 +43,13 @@ export class ToolError extends Error {
   readonly tail: string;
   /** The program's own line that says what went wrong (from `tail`), if it printed one. */
   readonly reason: string | undefined;
+  /** The file the program was writing, when its wrapper says (a full disk is then reported there). */
+  readonly writes: string | undefined;
   /**
    * The first line of the message always carries `reason`: it is what the progress line, the
    * verdict and a CI log show first, while the command and the whole tail follow in describeError.
    */
-  constructor(command: string, exitCode: number, tail: string, message?: string) {
+  constructor(command: string, exitCode: number, tail: string, message?: string, writes?: string) {
     const reason = decisiveLine(tail, programOf(command));
     super(withReason(message ?? `${programOf(command)} exited with code ${exitCode}`, reason));
     this.name = 'ToolError';
@@ -55,6 +57,7 @@ export class ToolError extends Error {
     this.exitCode = exitCode;
     this.tail = tail;
     this.reason = reason;
+    this.writes = writes;
   }
 }
 

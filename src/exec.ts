@@ -19,6 +19,8 @@ export interface RunOptions {
   timeoutMs?: number;
   /** Called with every chunk the program writes, as it arrives (e.g. `qemu-img -p` progress, which redraws with \r, not lines). */
   onOutput?: (text: string, stream: 'stdout' | 'stderr') => void;
+  /** The file the program writes; carried by its ToolError so a full disk is reported there. */
+  writes?: string;
 }
 
 export interface RunResult {
@@ -27,6 +29,8 @@ export interface RunResult {
   stdout: string;
   stderr: string;
   failed: boolean;
+  /** The program was stopped because it outlived `timeoutMs`. */
+  timedOut: boolean;
 }
 
 const TAIL_LINES = 40;
@@ -77,9 +81,10 @@ export async function run(file: string, args: readonly string[], options: RunOpt
       notFound ? 127 : exitCode || 1,
       tailLines(stderr || stdout),
       notFound ? notFoundMessage(file) : undefined,
+      options.writes,
     );
   }
-  return { command, exitCode, stdout, stderr, failed };
+  return { command, exitCode, stdout, stderr, failed, timedOut: result.timedOut === true };
 }
 
 /** A long-running program started in its own process group, its output streamed as it comes. */

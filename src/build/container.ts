@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
-import { lchownSync, lstatSync, mkdirSync, readdirSync } from 'node:fs';
+import { existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { runAttached, runStreaming } from '../exec.js';
+import { writeFileAtomic } from '../image/atomic.js';
 import type { BuildPlan } from '../plan/types.js';
 import { onCleanup } from '../signals.js';
 import { removeContainer, type Engine } from '../tools/engine.js';
@@ -113,6 +114,9 @@ export async function runInContainer(
   const name = containerName(setup.plan.profile);
   const argv = runArgv(runSpec(setup, name, command, options.network));
   const forget = onCleanup(() => removeContainer(setup.engine, name));
+  // a SIGKILLed vvehicle runs no cleanup and its container goes on: the next run on this work dir removes it
+  const record = runningContainerFile(setup.workDir);
+  writeFileAtomic(record, `${JSON.stringify({ engine: setup.engine, name })}\n`);
   let ok = false;
   try {
     const r = await runStreaming(setup.engine.name, argv, { logFile: options.logFile, signal: options.signal, onLine: options.onLine });
@@ -120,6 +124,7 @@ export async function runInContainer(
     return { exitCode: r.exitCode, command: r.command, name };
   } finally {
     if (!ok) await removeContainer(setup.engine, name);
+    rmSync(record, { force: true });
     forget();
   }
 }
@@ -160,4 +165,26 @@ export async function runAttachedInContainer(
     if (!ended) await removeContainer(setup.engine, name);
     forget();
   }
+}
+
+function runningContainerFile(workDir: string): string {
+  return join(workDir, '.state', 'container.json');
+}
+
+/**
+ * Removes the container a killed run left running on this work dir (its bitbake would fight the next
+ * one for TOPDIR). Call only while holding the work dir lock: then the run that recorded it is gone.
+ */
+export async function removeOrphanContainer(workDir: string): Promise<string | undefined> {
+  const record = runningContainerFile(workDir);
+  if (!existsSync(record)) return undefined;
+  let orphan: { engine: Engine; name: string } | undefined;
+  try {
+    orphan = JSON.parse(readFileSync(record, 'utf8')) as { engine: Engine; name: string };
+  } catch {
+    orphan = undefined; // torn by the crash; the container (if any) is named in the last bitbake log
+  }
+  if (orphan) await removeContainer(orphan.engine, orphan.name);
+  rmSync(record, { force: true });
+  return orphan ? `removed container ${orphan.name}, left running by an interrupted run` : undefined;
 }

@@ -1,17 +1,8 @@
-import { existsSync, mkdirSync, readFileSync, renameSync, rmSync, writeFileSync } from 'node:fs';
-import { dirname } from 'node:path';
+import { existsSync, readFileSync } from 'node:fs';
+import { writeFileAtomic } from '../image/atomic.js';
 
-/** Writes via a temp name in the same directory and a rename: readers never see half a file. */
-export function writeFileAtomic(path: string, content: string): void {
-  mkdirSync(dirname(path), { recursive: true });
-  const tmp = `${path}.tmp-${process.pid}`;
-  try {
-    writeFileSync(tmp, content);
-    renameSync(tmp, path);
-  } finally {
-    rmSync(tmp, { force: true });
-  }
-}
+/** One atomic writer for the whole tool (temp names the next run can sweep, full-disk errors with a path). */
+export { writeFileAtomic };
 
 /**
  * Leaves an identical file alone: bitbake re-parses when a conf file's mtime changes, so rewriting

@@ -3,7 +3,8 @@ import { runTasks } from '../progress/listr-renderer.js';
 import type { StageId } from '../plan/types.js';
 import { readBuilderRecord } from '../stages/builder.js';
 import type { PipelineState, Stage } from '../stages/types.js';
-import { digestOf, readStageRecord, writeStageRecord } from './stage-state.js';
+import { pausePoint } from '../test-pause.js';
+import { digestOf, forgetStage, readStageRecord, writeStageRecord } from './stage-state.js';
 
 /** A listr2 task for a stage: skipped when its inputs digest matches the last run and its outputs exist. */
 export function stageTask(stage: Stage): ListrTask<PipelineState> {
@@ -18,7 +19,11 @@ export function stageTask(stage: Stage): ListrTask<PipelineState> {
         task.skip(`${stage.id}: unchanged since the last run`);
         return;
       }
+      // while a stage runs no record may claim it done: a killed run is redone, never taken as complete
+      forgetStage(workDir, stage.id);
       await stage.run(state, task);
+      // the record says "done": only now, after run() has put every output in place
+      await pausePoint(`stage:${stage.id}:done`);
       if (digest) writeStageRecord(workDir, stage.id, digest);
     },
   };

@@ -1,6 +1,7 @@
 import { accessSync, constants, existsSync, mkdirSync, readFileSync, statfsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { UserError } from '../errors.js';
+import { daemonFault } from '../faults.js';
 import { engineVersion, probeContainerRun, type Engine, type EngineName } from '../tools/engine.js';
 
 /** Checks made before anything is written, so bad input ends with one message and an untouched disk. */
@@ -18,6 +19,8 @@ export async function chooseEngine(wanted: 'auto' | EngineName, globalArgs: stri
 export async function requireRunnableEngine(engine: Engine, image?: string): Promise<void> {
   const probe = await probeContainerRun(engine, image);
   if (probe.ok) return;
+  const daemon = daemonFault(probe.detail, engine.name);
+  if (daemon) throw daemon;
   const hints = [
     engine.name === 'docker' ? 'start the Docker daemon (`sudo systemctl start docker`) or use --engine podman' : '',
     /crun|cgroup/i.test(probe.detail) ? 'crun fails on hybrid cgroups: add --engine-arg=--runtime --engine-arg=runc' : '',

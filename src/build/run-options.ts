@@ -1,10 +1,12 @@
-import { isAbsolute, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import type { CommonOptions, CommandContext } from '../context.js';
 import { UserError } from '../errors.js';
 import { combineRules } from '../sources/rewrite.js';
-import { runSignal } from '../signals.js';
+import { acquireLock } from '../process-lock.js';
+import { onCleanup, runSignal } from '../signals.js';
 import type { PipelineState } from '../stages/types.js';
 import type { Engine } from '../tools/engine.js';
+import { removeOrphanContainer } from './container.js';
 import { chooseEngine, requireFreeSpace, requireRunnableEngine, requireWritableWorkDir } from './preflight.js';
 
 /** Flags of every command that touches sources. */
@@ -66,4 +68,24 @@ export async function preflight(
   if (need.probe !== false) await requireRunnableEngine(engine);
   state.engine = engine;
   return engine;
+}
+
+/**
+ * Runs `fn` holding <work>/.lock: two runs on one work dir would share bitbake's TOPDIR and the stage
+ * records, so the second is refused with the first one's pid. A lock left by a killed run is taken over.
+ */
+export async function withWorkDirLock<T>(state: PipelineState, fn: () => Promise<T>): Promise<T> {
+  const workDir = state.context.workDir;
+  requireWritableWorkDir(workDir);
+  const lock = acquireLock(join(workDir, '.lock'), `work directory ${workDir}`);
+  const forget = onCleanup(() => lock.release());
+  try {
+    if (lock.recovered) state.notes.push(lock.recovered);
+    const orphan = await removeOrphanContainer(workDir);
+    if (orphan) state.notes.push(orphan);
+    return await fn();
+  } finally {
+    lock.release();
+    forget();
+  }
 }

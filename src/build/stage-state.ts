@@ -22,7 +22,9 @@ export function readStageRecord(workDir: string, stage: string): StageRecord | u
   const file = recordPath(workDir, stage);
   if (!existsSync(file)) return undefined;
   try {
-    return JSON.parse(readFileSync(file, 'utf8')) as StageRecord;
+    const record = JSON.parse(readFileSync(file, 'utf8')) as Partial<StageRecord>;
+    // `{}` is a record forgotten while its stage ran: that stage never completed
+    return typeof record.inputsDigest === 'string' ? (record as StageRecord) : undefined;
   } catch {
     return undefined; // a damaged record only costs a rerun
   }

@@ -1,5 +1,5 @@
 import { isCustomInvocation, runStages } from '../build/pipeline.js';
-import { parseMinFree, preflight, pipelineState, type RunOptions } from '../build/run-options.js';
+import { parseMinFree, preflight, pipelineState, withWorkDirLock, type RunOptions } from '../build/run-options.js';
 import { parseStageIds, selectStages, type StageSelection } from '../build/select-stages.js';
 import { readStageRecord } from '../build/stage-state.js';
 import { UserError } from '../errors.js';
@@ -45,13 +45,15 @@ export async function buildCommand(options: BuildOptions, bitbakeArgs: readonly 
   state.forceStages = forceStages;
   const stages = PIPELINE.filter((s) => ids.includes(s.id));
   const needsBuildSpace = ids.includes('bitbake');
-  await preflight(state, options, {
-    engine: stages.some((s) => s.needsEngine),
-    // a work dir where every engine stage has completed before has proven the engine; reruns stay fast
-    probe: stages.some((s) => s.needsEngine && !readStageRecord(context.workDir, s.id)),
-    minFreeGiB: parseMinFree(options.minFreeGib, needsBuildSpace ? MIN_FREE_GIB : 1),
+  await withWorkDirLock(state, async () => {
+    await preflight(state, options, {
+      engine: stages.some((s) => s.needsEngine),
+      // a work dir where every engine stage has completed before has proven the engine; reruns stay fast
+      probe: stages.some((s) => s.needsEngine && !readStageRecord(context.workDir, s.id)),
+      minFreeGiB: parseMinFree(options.minFreeGib, needsBuildSpace ? MIN_FREE_GIB : 1),
+    });
+    await runStages(state, stages);
   });
-  await runStages(state, stages);
   return [
     ...state.notes.map((n) => `note: ${n}`),
     `ran ${ids.join(' → ')}${state.bitbakeLog ? `; bitbake log ${state.bitbakeLog}` : ''}`,

@@ -1,6 +1,6 @@
 import { formatCheckReport, runChecks, type CheckReport } from '../build/check.js';
 import { runStages } from '../build/pipeline.js';
-import { parseMinFree, preflight, pipelineState, type RunOptions } from '../build/run-options.js';
+import { parseMinFree, preflight, pipelineState, withWorkDirLock, type RunOptions } from '../build/run-options.js';
 import { builderStage } from '../stages/builder.js';
 import { configureStage } from '../stages/configure.js';
 import { layerStage } from '../stages/layer.js';
@@ -18,15 +18,17 @@ export const CHECK_MIN_FREE_GIB = 10;
 export async function checkCommand(options: RunOptions): Promise<string> {
   const context = openContext(options);
   const state = pipelineState(context, options);
-  await preflight(state, options, { engine: true, minFreeGiB: parseMinFree(options.minFreeGib, CHECK_MIN_FREE_GIB) });
   let report: CheckReport | undefined;
-  await runStages(state, [sourcesStage, layerStage, configureStage, builderStage], [
-    {
-      title: 'check: bitbake-layers show-layers, bitbake -p, bitbake -g (offline, in the container)',
-      task: async (s, task) => {
-        report = await runChecks(s, task);
+  await withWorkDirLock(state, async () => {
+    await preflight(state, options, { engine: true, minFreeGiB: parseMinFree(options.minFreeGib, CHECK_MIN_FREE_GIB) });
+    await runStages(state, [sourcesStage, layerStage, configureStage, builderStage], [
+      {
+        title: 'check: bitbake-layers show-layers, bitbake -p, bitbake -g (offline, in the container)',
+        task: async (s, task) => {
+          report = await runChecks(s, task);
+        },
       },
-    },
-  ]);
+    ]);
+  });
   return [...state.notes.map((n) => `note: ${n}`), formatCheckReport(report!)].join('\n');
 }

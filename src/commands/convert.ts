@@ -6,6 +6,7 @@ import type { ConvertResult } from '../image/convert-result.js';
 import { runSignal } from '../signals.js';
 import { openContext, type CommonOptions } from '../context.js';
 import { runTasks, throttledPercent } from '../progress/listr-renderer.js';
+import { printNotes } from '../progress/notes.js';
 
 export interface ConvertOptions extends CommonOptions {
   deployDir?: string;
@@ -28,6 +29,7 @@ export async function convertCommand(options: ConvertOptions, cwd = process.cwd(
   const logsDir = join(workDir, plan.dirs.logs);
   const logFile = join(logsDir, `convert-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
   const qcow2 = loaded.config.output.qcow2;
+  const notes: string[] = [];
 
   const ctx = await runTasks<ConvertCtx>(
     [
@@ -35,7 +37,7 @@ export async function convertCommand(options: ConvertOptions, cwd = process.cwd(
         title: `find ${image} in ${relative(cwd, deployDir) || '.'}`,
         task: (c) => {
           // bad input fails here, before anything (even the log) is written
-          c.found = findArtifacts({ deployDir, image, machine: plan.machine });
+          c.found = findArtifacts({ deployDir, image, machine: plan.machine, initramfs: plan.image.initramfs });
           mkdirSync(logsDir, { recursive: true });
         },
       },
@@ -44,10 +46,11 @@ export async function convertCommand(options: ConvertOptions, cwd = process.cwd(
         task: async (c, task) => {
           const show = throttledPercent();
           c.result = await convertImage(
-            { deployDir, image, machine: plan.machine, name: plan.name, version: plan.version, outDir, qcow2, logFile, signal: runSignal },
+            { deployDir, image, initramfs: plan.image.initramfs, machine: plan.machine, name: plan.name, version: plan.version, outDir, qcow2, logFile, signal: runSignal },
             c.found!,
             {
               step: (title) => (task.title = title),
+              note: (text) => notes.push(text),
               progress: (text) => {
                 const percent = Number.parseFloat(text.replace(/^\D+/, ''));
                 if (Number.isNaN(percent) || show(percent)) task.output = text;
@@ -59,7 +62,7 @@ export async function convertCommand(options: ConvertOptions, cwd = process.cwd(
       },
     ],
     {},
-  );
+  ).finally(() => printNotes(notes));
   const result = ctx.result!;
   if (options.json) return JSON.stringify({ dir: outDir, ...result }, null, 2);
   return describeConvert(outDir, result, cwd);

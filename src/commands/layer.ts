@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { renderLayer, writeLayer } from '../layer/render.js';
 import { openContext, type CommonOptions } from '../context.js';
+import { printNotes } from '../progress/notes.js';
 
 export interface LayerOptions extends CommonOptions {
   /** Output directory; default <work-dir>/layers/meta-vvehicle. */
@@ -15,7 +16,7 @@ export async function layerCommand(options: LayerOptions, cwd = process.cwd()): 
   const { loaded, plan, workDir } = openContext(options, cwd);
   const outDir = options.out ? resolve(cwd, options.out) : resolve(workDir, plan.dirs.layer);
   const files = renderLayer(loaded.config, plan);
-  await writeLayer(outDir, files);
+  printNotes(await writeLayer(outDir, files));
   const recipes = files.filter((f) => f.path.endsWith('.bb')).length;
   return `meta-vvehicle: ${files.length} files (${recipes} recipes) written to ${outDir}`;
 }

@@ -8,6 +8,7 @@ import { verifyManifest } from '../image/verify.js';
 import { runSignal } from '../signals.js';
 import { openContext, type CommonOptions } from '../context.js';
 import { runTasks, throttledPercent } from '../progress/listr-renderer.js';
+import { printNotes } from '../progress/notes.js';
 
 export interface ManifestOptions extends CommonOptions {
   from?: string;
@@ -23,7 +24,7 @@ export async function manifestCommand(options: ManifestOptions, cwd = process.cw
   const dir = resolve(cwd, options.from ?? join(workDir, plan.dirs.out));
   const smokeFile = options.smoke ? resolve(cwd, options.smoke) : existsSync(join(dir, DEFAULT_SMOKE_FILE)) ? join(dir, DEFAULT_SMOKE_FILE) : undefined;
   const smoke = smokeFile ? readSmokeResult(smokeFile) : undefined;
-  const { path, manifest } = await writeManifest({
+  const { path, manifest, leftovers } = await writeManifest({
     plan,
     dir,
     boot: { memoryMiB: loaded.config.smoke.memoryMiB, cpus: loaded.config.smoke.cpus },
@@ -32,6 +33,7 @@ export async function manifestCommand(options: ManifestOptions, cwd = process.cw
     ...(options.buildId ? { buildId: options.buildId } : {}),
     ...(options.builderImageId ? { builderImageId: options.builderImageId } : {}),
   });
+  printNotes(leftovers);
   if (options.json) return JSON.stringify(manifest, null, 2);
   return describeManifest(relative(cwd, path) || path, manifest);
 }

@@ -3,6 +3,7 @@ import { publishImage, type PublishResult } from '../image/publish.js';
 import { runSignal } from '../signals.js';
 import { openContext, type CommonOptions } from '../context.js';
 import { runTasks, throttledPercent } from '../progress/listr-renderer.js';
+import { printNotes } from '../progress/notes.js';
 
 export interface PublishOptions extends CommonOptions {
   from?: string;
@@ -20,6 +21,7 @@ export async function publishCommand(options: PublishOptions, cwd = process.cwd(
   const to = options.to ? resolve(cwd, options.to) : resolve(loaded.baseDir, loaded.config.publish.dir);
   const channel = options.channel ?? loaded.config.publish.channel;
   const ctx: { result?: PublishResult } = {};
+  const notes: string[] = [];
   await runTasks(
     [
       {
@@ -34,6 +36,7 @@ export async function publishCommand(options: PublishOptions, cwd = process.cwd(
             signal: runSignal,
             report: {
               step: (title) => (task.title = title),
+              note: (text) => notes.push(text),
               artifact: (a) => (task.output = `sha256 ${a.path}`),
               bytes: (done, total) => {
                 const percent = total ? (done / total) * 100 : 100;
@@ -46,7 +49,7 @@ export async function publishCommand(options: PublishOptions, cwd = process.cwd(
       },
     ],
     {},
-  );
+  ).finally(() => printNotes(notes));
   const r = ctx.result!;
   if (options.json) return JSON.stringify(r, null, 2);
   return [

@@ -2,7 +2,7 @@ import { bitbakeLogFile } from '../build/bitbake-run.js';
 import { containerSetupFor } from '../build/container-setup.js';
 import { runAttachedInContainer } from '../build/container.js';
 import { runStages } from '../build/pipeline.js';
-import { preflight, pipelineState, type RunOptions } from '../build/run-options.js';
+import { preflight, pipelineState, withWorkDirLock, type RunOptions } from '../build/run-options.js';
 import { readStageRecord } from '../build/stage-state.js';
 import { openContext } from '../context.js';
 import { PIPELINE } from '../stages/index.js';
@@ -20,8 +20,11 @@ export async function shellCommand(options: RunOptions, command: readonly string
   const context = openContext(options);
   const stages = PIPELINE.filter((s) => SETUP_STAGES.includes(s.id));
   const state = pipelineState(context, options);
-  await preflight(state, options, { engine: true, minFreeGiB: 1, probe: stages.some((s) => s.needsEngine && !readStageRecord(context.workDir, s.id)) });
-  await runStages(state, stages);
+  // the work dir lock covers the setup stages (as for build); the shell itself may run beside a build, as kas shell does
+  await withWorkDirLock(state, async () => {
+    await preflight(state, options, { engine: true, minFreeGiB: 1, probe: stages.some((s) => s.needsEngine && !readStageRecord(context.workDir, s.id)) });
+    await runStages(state, stages);
+  });
   const setup = containerSetupFor(state);
   const result = await runAttachedInContainer(setup, command, {
     tty: Boolean(process.stdin.isTTY && process.stdout.isTTY),

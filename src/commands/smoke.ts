@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../image/atomic.js';
 import { CONVERT_RESULT_FILE, readConvertResult } from '../image/convert-result.js';
 import { DEFAULT_SMOKE_FILE } from '../image/manifest.js';
 import { runSignal } from '../signals.js';
+import { smokeIdentity } from '../smoke/identity.js';
 import { requiredUnits } from '../smoke/required-units.js';
 import { runSmoke, SmokeStartError } from '../smoke/run-smoke.js';
 import type { SmokeResult } from '../smoke/types.js';
@@ -26,6 +27,9 @@ export interface SmokeOptions extends CommonOptions {
   consoleLog?: string;
   memory?: string;
   cpus?: string;
+  /** false with --no-identity */
+  identity?: boolean;
+  credential?: string[];
 }
 
 /**
@@ -36,9 +40,10 @@ export interface SmokeOptions extends CommonOptions {
 export async function smokeCommand(options: SmokeOptions, out: (text: string) => void): Promise<SmokeResult> {
   const { loaded, workDir, cwd } = openContext(options);
   const config = loaded.config;
-  const { disk, kernel, dir } = bootFiles(options, config, workDir, cwd);
+  const { disk, kernel, initrd, dir } = bootFiles(options, config, workDir, cwd);
   const accel = chooseAccel(options.accel ?? config.smoke.accel, readHostFacts());
   const consoleLog = resolve(cwd, options.consoleLog ?? join(dir ?? join(workDir, 'logs'), `smoke-${stamp()}.console.log`));
+  const identity = smokeIdentity(config, options);
 
   const ctx: { result?: SmokeResult } = {};
   const reported = runTasks(
@@ -49,7 +54,7 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
           ctx.result = await runSmoke({
             disk,
             kernel,
-            initrd: options.initrd && resolve(cwd, options.initrd),
+            initrd,
             append: options.append,
             accel,
             memoryMiB: positiveInt(options.memory, '--memory') ?? config.smoke.memoryMiB,
@@ -63,6 +68,7 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
             requiredUnits: requiredUnits(config),
             consoleLog,
             junit: options.junit && resolve(cwd, options.junit),
+            identity,
             signal: runSignal,
             onProgress: (message) => (task.output = message),
           });
@@ -88,8 +94,9 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
 }
 
 /** --disk/--kernel win; otherwise --from DIR (or the work dir's out/<name>-<version>) with a convert.json. */
-function bootFiles(options: SmokeOptions, config: Config, workDir: string, cwd: string): { disk: string; kernel: string; dir?: string } {
-  if (options.disk && options.kernel && !options.from) return { disk: resolve(cwd, options.disk), kernel: resolve(cwd, options.kernel) };
+function bootFiles(options: SmokeOptions, config: Config, workDir: string, cwd: string): { disk: string; kernel: string; initrd?: string; dir?: string } {
+  const initrdOption = options.initrd ? { initrd: resolve(cwd, options.initrd) } : {};
+  if (options.disk && options.kernel && !options.from) return { disk: resolve(cwd, options.disk), kernel: resolve(cwd, options.kernel), ...initrdOption };
   const dir = options.from ? resolve(cwd, options.from) : join(workDir, 'out', `${config.name}-${config.version}`);
   if (!options.from && !existsSync(join(dir, CONVERT_RESULT_FILE))) {
     throw new UserError('no image to boot: pass --disk and --kernel, or --from a convert output directory', `looked for ${join(dir, CONVERT_RESULT_FILE)}`);
@@ -98,6 +105,8 @@ function bootFiles(options: SmokeOptions, config: Config, workDir: string, cwd: 
   return {
     disk: options.disk ? resolve(cwd, options.disk) : converted.qcow2Path,
     kernel: options.kernel ? resolve(cwd, options.kernel) : converted.kernelPath,
+    // --initrd wins; else the initramfs convert shipped with the kernel (image.initramfs)
+    ...(options.initrd ? initrdOption : converted.initrdPath ? { initrd: converted.initrdPath } : {}),
     dir,
   };
 }
@@ -117,6 +126,7 @@ function summary(r: SmokeResult): string {
     `smoke ${r.verdict.toUpperCase()} in ${(r.durationMs / 1000).toFixed(1)}s — ${r.accel} (${r.accelReason}), -M ${r.machine} -cpu ${r.cpu}`,
     ...r.stages.map((s) => `  ${s.status.padEnd(7)} ${s.title}${s.status === 'pass' ? ` (${(s.durationMs / 1000).toFixed(1)}s)` : ''}${s.message ? `: ${s.message}` : ''}`),
     ...r.probes.map((p) => `  ${p.status.padEnd(7)} probe ${p.id}: ${p.detail}`),
+    ...(r.health?.identity ? [`  identity ${r.health.identity.state}: vehicle ${r.health.identity.vehicleId ?? '-'}, host ${r.health.identity.hostname ?? '-'}, SUPI ${r.health.identity.supi ?? '-'}`] : []),
     `  console log: ${r.consoleLog}`,
     ...(r.junit ? [`  junit: ${r.junit}`] : []),
   ];

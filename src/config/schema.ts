@@ -40,6 +40,15 @@ const gitUrl = z
   .string()
   .regex(/^(https?|git|ssh|file):\/\/[^\s"'\\]+$|^[\w.-]+@[\w.-]+:[^\s"'\\]+$/, 'must be a git URL (https://, ssh://, git://, file:// or user@host:path)');
 
+/** A key that moved out of the image into a boot-time credential: setting it is an error that says where it went. */
+const movedToCredential = (credential: string) =>
+  z.unknown()
+    .refine((v) => v === undefined, {
+      error: `the subscriber is no longer baked into the image: remove this key and pass it to each vehicle at boot as the systemd credential ${credential} (see README "Vehicle identity")`,
+    })
+    .optional()
+    .describe(`removed: pass the systemd credential ${credential} at boot instead`);
+
 const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'must be host:port');
 
 const ueransim = z
@@ -54,15 +63,19 @@ const ueransim = z
     repo: gitUrl.default('https://github.com/aligungr/UERANSIM.git').describe('where UERANSIM is fetched from'),
     ue: z
       .strictObject({
-        supi: z.string().regex(/^imsi-[0-9]{6,15}$/, 'must be imsi- followed by 6 to 15 digits').describe('SUPI (imsi-…)'),
-        mcc: digits('3').describe('mobile country code'),
-        mnc: digits('2,3').describe('mobile network code'),
-        key: hex(32).describe('subscriber key K (secret: never printed)'),
-        opType: z.enum(['OP', 'OPC']).default('OPC'),
-        op: hex(32).describe('OP or OPc value (secret: never printed)'),
+        // the subscriber is per vehicle and arrives at boot: an image that carried one would make every
+        // vehicle booted from it the same UE. Old configs that still set these are refused, with the way out.
+        supi: movedToCredential('vvehicle.ue.supi'),
+        key: movedToCredential('vvehicle.ue.key'),
+        op: movedToCredential('vvehicle.ue.opc'),
+        opType: z.literal('OPC').optional()
+          .describe('always OPC: the vehicle\'s OPc arrives at boot as credential vvehicle.ue.opc'),
+        mcc: digits('3').describe('mobile country code (a vehicle\'s credential vvehicle.ue.mcc overrides it)'),
+        mnc: digits('2,3').describe('mobile network code (a vehicle\'s credential vvehicle.ue.mnc overrides it)'),
         amf: hex(4).default('8000'),
         imei: digits('15').optional(),
-        gnbSearchList: z.array(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an IP address or host name')).min(1).describe('gNB addresses the UE searches'),
+        gnbSearchList: z.array(z.string().regex(/^[A-Za-z0-9.:-]+$/, 'must be an IP address or host name')).min(1)
+          .describe('gNB addresses the UE searches (a vehicle\'s credential vvehicle.ue.gnb-search-list overrides them)'),
         sessions: z
           .array(
             z.strictObject({
@@ -74,7 +87,7 @@ const ueransim = z
           )
           .min(1),
       })
-      .describe('UE settings rendered into /etc/ueransim/ue.yaml'),
+      .describe('UE settings of the image\'s /etc/ueransim/ue.yaml.in template; the subscriber (SUPI, K, OPc) arrives per vehicle at boot as systemd credentials'),
   })
   .describe('UERANSIM 5G UE simulator (nr-ue)');
 
@@ -159,6 +172,11 @@ export const configSchema = z
       target: recipeName.default('vvehicle-image').describe('image recipe bitbake builds'),
       extraPackages: z.array(recipeName).default([]).describe('packages added to the image'),
       extraFstypes: z.array(recipeName).default([]).describe('added to AGL_EXTRA_IMAGE_FSTYPES'),
+      initramfs: z
+        .string()
+        .regex(/^[A-Za-z0-9_+-][A-Za-z0-9._+-]*$/, 'must be a file name in the deploy dir (no directories)')
+        .optional()
+        .describe('initramfs the kernel needs to mount the disk, a file name in the deploy dir; convert copies it and the manifest boots with it'),
     }),
     components: z.strictObject({ ueransim, otelcolContrib, nodeExporter, ebpf, network }),
     sources: z.strictObject({

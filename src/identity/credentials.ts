@@ -15,17 +15,48 @@ export interface IdentityCredential {
   /** Secrets go only through fw_cfg (never the kernel command line, which any process can read). */
   secret: boolean;
   description: string;
+  /**
+   * What a valid value looks like, matched against the whole value. Written so that it means the same
+   * as a JavaScript RegExp and as a POSIX extended regular expression (`grep -Ex`): the layer's identity
+   * unit renders these into its checks, fleet tools and smoke check the values they pass with them.
+   */
+  pattern: string;
 }
 
 export const FW_CFG_CREDENTIAL_PREFIX = 'opt/io.systemd.credentials/';
 
 export const IDENTITY_CREDENTIALS: readonly IdentityCredential[] = [
-  { name: 'vvehicle.vehicle-id', required: true, secret: false, description: 'vehicle id: OpenTelemetry resource attribute vehicle.id and Prometheus label vehicle_id' },
-  { name: 'vvehicle.hostname', required: true, secret: false, description: 'the vehicle host name (host.name in telemetry)' },
-  { name: 'vvehicle.ue.supi', required: true, secret: false, description: 'the UE subscriber id, imsi- followed by 6 to 15 digits' },
-  { name: 'vvehicle.ue.key', required: true, secret: true, description: 'subscriber key K, 32 hex digits' },
-  { name: 'vvehicle.ue.opc', required: true, secret: true, description: 'operator key OPc, 32 hex digits' },
-  { name: 'vvehicle.ue.mcc', required: false, secret: false, description: 'mobile country code (default: the image config)' },
-  { name: 'vvehicle.ue.mnc', required: false, secret: false, description: 'mobile network code (default: the image config)' },
-  { name: 'vvehicle.ue.gnb-search-list', required: false, secret: false, description: 'comma-separated gNB addresses (default: the image config)' },
+  { name: 'vvehicle.vehicle-id', required: true, secret: false, pattern: '[A-Za-z0-9][A-Za-z0-9._-]{0,62}', description: 'vehicle id: OpenTelemetry resource attribute vehicle.id and Prometheus label vehicle_id (letters, digits, . _ -; at most 63)' },
+  { name: 'vvehicle.hostname', required: true, secret: false, pattern: '[A-Za-z0-9]([A-Za-z0-9.-]{0,61}[A-Za-z0-9])?', description: 'the vehicle host name (host.name in telemetry; letters, digits, . -; at most 63)' },
+  { name: 'vvehicle.ue.supi', required: true, secret: false, pattern: 'imsi-[0-9]{6,15}', description: 'the UE subscriber id, imsi- followed by 6 to 15 digits' },
+  { name: 'vvehicle.ue.key', required: true, secret: true, pattern: '[0-9A-Fa-f]{32}', description: 'subscriber key K, 32 hex digits' },
+  { name: 'vvehicle.ue.opc', required: true, secret: true, pattern: '[0-9A-Fa-f]{32}', description: 'operator key OPc, 32 hex digits' },
+  { name: 'vvehicle.ue.mcc', required: false, secret: false, pattern: '[0-9]{3}', description: 'mobile country code, 3 digits (default: the image config)' },
+  { name: 'vvehicle.ue.mnc', required: false, secret: false, pattern: '[0-9]{2,3}', description: 'mobile network code, 2 or 3 digits (default: the image config)' },
+  { name: 'vvehicle.ue.gnb-search-list', required: false, secret: false, pattern: '[A-Za-z0-9.:-]+(,[A-Za-z0-9.:-]+)*', description: 'comma-separated gNB addresses (default: the image config)' },
 ];
+
+/** The credential of that name (a programming error when there is none). */
+export function identityCredential(name: string): IdentityCredential {
+  const found = IDENTITY_CREDENTIALS.find((c) => c.name === name);
+  if (!found) throw new Error(`no identity credential ${name}`);
+  return found;
+}
+
+/** Whether a value is valid for the credential (the same check the image makes at boot). */
+export function credentialValueValid(name: string, value: string): boolean {
+  return new RegExp(`^(?:${identityCredential(name).pattern})$`).test(value);
+}
+
+/**
+ * What the image reports about its identity in the VVEHICLE-HEALTH line (`identity` key), written by
+ * the layer's vvehicle-identity unit:
+ * - ok: every required credential arrived and every credential that arrived is valid;
+ * - missing: no invalid value, but required credentials are absent (a vehicle booted without identity:
+ *   nr-ue is not started);
+ * - invalid: a credential's value is malformed (nr-ue is not started; never a broken ue.yaml);
+ * - unknown: the identity unit did not report (it failed, or the image predates it).
+ * vehicleId and supi are null unless valid; hostname is the host name in effect. Never K or OPc.
+ */
+export const IDENTITY_STATES = ['ok', 'missing', 'invalid', 'unknown'] as const;
+export type IdentityState = (typeof IDENTITY_STATES)[number];

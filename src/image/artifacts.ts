@@ -11,7 +11,7 @@ import { UserError } from '../errors.js';
  * The kernel is `Image`, a link to `Image--<version>-<machine>-<DATETIME>.bin`.
  * Licences live in `tmp/deploy/licenses/[<machine>/]<IMAGE_NAME>/license.manifest`.
  */
-export type DeployRole = 'rootfs' | 'kernel' | 'package-manifest' | 'testdata' | 'qemuboot' | 'sbom' | 'license-manifest';
+export type DeployRole = 'rootfs' | 'kernel' | 'initramfs' | 'package-manifest' | 'testdata' | 'qemuboot' | 'sbom' | 'license-manifest';
 
 export interface FoundArtifact {
   role: DeployRole;
@@ -29,6 +29,7 @@ export interface DeployArtifacts {
   machine: string;
   rootfs: FoundArtifact;
   kernel: FoundArtifact;
+  initramfs?: FoundArtifact;
   packageManifest?: FoundArtifact;
   testdata?: FoundArtifact;
   qemuboot?: FoundArtifact;
@@ -131,9 +132,11 @@ export interface DiscoverOptions {
   machine: string;
   /** Root filesystem type to convert (AGL qemu images are ext4). */
   fstype?: string;
+  /** A file in the deploy dir the config names (image.initramfs): required when named. */
+  initramfs?: string;
 }
 
-export function discoverArtifacts({ deployDir, image, machine, fstype = 'ext4' }: DiscoverOptions): DeployArtifacts {
+export function discoverArtifacts({ deployDir, image, machine, fstype = 'ext4', initramfs: initramfsName }: DiscoverOptions): DeployArtifacts {
   const dir = resolve(deployDir);
   if (!existsSync(dir) || !statSync(dir).isDirectory()) {
     throw new UserError(`deploy directory ${dir} does not exist`, 'run `vvehicle build` first, or pass --deploy-dir <bitbake tmp/deploy/images/<machine>>');
@@ -144,6 +147,7 @@ export function discoverArtifacts({ deployDir, image, machine, fstype = 'ext4' }
   const stamp = rootfs.timestamp;
   // the kernel has its own DATETIME (it is deployed by its own recipe): only the link or a single build count
   const kernel = required(lookup(dir, names, 'kernel', kernelPattern(machine)), 'kernel Image', dir);
+  const initramfs = initramfsName === undefined ? undefined : namedFile(dir, initramfsName, 'initramfs');
   const find = (role: DeployRole, ext: string, what: string) => optional(lookup(dir, names, role, imageFilePattern(image, machine, ext), stamp), what, dir, notes);
   const packageManifest = find('package-manifest', 'manifest', 'package manifest (.manifest)');
   const testdata = find('testdata', 'testdata.json', 'test data (.testdata.json)');
@@ -161,6 +165,7 @@ export function discoverArtifacts({ deployDir, image, machine, fstype = 'ext4' }
     machine,
     rootfs,
     kernel,
+    ...(initramfs ? { initramfs } : {}),
     ...(packageManifest ? { packageManifest } : {}),
     ...(testdata ? { testdata } : {}),
     ...(qemuboot ? { qemuboot } : {}),
@@ -209,4 +214,13 @@ function findLicenseManifest(deployDir: string, image: string, machine: string, 
       : `licence manifest: not found (looked for ${licensesDir}/{${machine}/,}${base}.rootfs*/license.manifest)`,
   );
   return undefined;
+}
+
+/** A file the config names exactly (no pattern): it must be there, as a file or a link to one. */
+function namedFile(dir: string, name: string, role: DeployRole): FoundArtifact {
+  const path = join(dir, name);
+  if (!statSync(path, { throwIfNoEntry: false })?.isFile()) {
+    throw new UserError(`${role} ${name} is not in ${dir}${existsSync(path) ? ' as a file' : ''}`, 'check image.initramfs in the config: a file name in the deploy dir, e.g. the INITRAMFS_IMAGE link bitbake deployed');
+  }
+  return { role, path, resolved: realpathSync(path) };
 }

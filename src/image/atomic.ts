@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, lstatSync, mkdirSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join } from 'node:path';
+import { processAlive } from '../host/process.js';
 
 /**
  * Nothing vvehicle writes may be seen half-written: files and directories are made under a temp
@@ -8,6 +9,32 @@ import { basename, dirname, join } from 'node:path';
  */
 export function tempSibling(target: string, kind: string): string {
   return join(dirname(target), `.${basename(target)}.${kind}-${process.pid}-${randomBytes(4).toString('hex')}`);
+}
+
+const TEMP_NAME = /^\.(.+)\.(staging|tmp|old)-(\d+)-[0-9a-f]{8}$/;
+
+/**
+ * A killed run (SIGKILL, power loss) leaves its temp names behind; the next run writing into `dir`
+ * removes those whose process is gone. An `old` one is a complete previous output that was moved aside
+ * just before the kill: when its target is missing it is put back instead. Returns one note per entry.
+ */
+export function sweepLeftovers(dir: string): string[] {
+  if (!existsSync(dir)) return [];
+  const notes: string[] = [];
+  for (const name of readdirSync(dir)) {
+    const m = TEMP_NAME.exec(name);
+    if (!m || processAlive(Number(m[3]))) continue;
+    const [, target, kind, pid] = m;
+    const path = join(dir, name);
+    if (kind === 'old' && !existsSync(join(dir, target!))) {
+      renameSync(path, join(dir, target!));
+      notes.push(`restored ${join(dir, target!)}, moved aside by an interrupted run (pid ${pid}) before its replacement was in place`);
+      continue;
+    }
+    removeTree(path);
+    notes.push(`removed ${path}, left by an interrupted run (pid ${pid})`);
+  }
+  return notes;
 }
 
 export function writeFileAtomic(path: string, content: string | Buffer, mode = 0o644): void {
@@ -18,6 +45,8 @@ export function writeFileAtomic(path: string, content: string | Buffer, mode = 0
     renameSync(temp, path);
   } catch (error) {
     rmSync(temp, { force: true });
+    // a failed write(2) carries no path; a full disk is reported at the file it was for
+    (error as NodeJS.ErrnoException).path ??= path;
     throw error;
   }
 }

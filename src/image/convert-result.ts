@@ -23,6 +23,8 @@ export const convertResultSchema = z.strictObject({
   qcow2: fileName,
   /** The kernel, copied from the deploy dir (the qcow2 holds no bootloader: boot it directly). */
   kernel: fileName,
+  /** The initramfs the kernel boots with, when the config names one (image.initramfs). */
+  initramfs: fileName.optional(),
   /** Absolute path of the ext4 the qcow2 was made from (the link's target when it was a link). */
   rootfsSource: z.string(),
   /** The bitbake DATETIME of the rootfs, when its deploy name carried one. */
@@ -55,6 +57,7 @@ export interface LoadedConvertResult {
   /** Absolute paths of the two files a boot needs. */
   qcow2Path: string;
   kernelPath: string;
+  initrdPath?: string;
 }
 
 /** Reads and checks `<dir>/convert.json`; a missing or foreign file is a user error. */
@@ -73,5 +76,6 @@ export function readConvertResult(dir: string): LoadedConvertResult {
     const first = parsed.error.issues[0];
     throw new UserError(`${file}: ${first?.path.join('.') || '(root)'}: ${first?.message ?? 'invalid'}`, 'rerun `vvehicle convert`');
   }
-  return { dir: abs, result: parsed.data, qcow2Path: join(abs, parsed.data.qcow2), kernelPath: join(abs, parsed.data.kernel) };
+  const { qcow2, kernel, initramfs } = parsed.data;
+  return { dir: abs, result: parsed.data, qcow2Path: join(abs, qcow2), kernelPath: join(abs, kernel), ...(initramfs ? { initrdPath: join(abs, initramfs) } : {}) };
 }

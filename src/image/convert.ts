@@ -2,10 +2,12 @@ import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
 import { copyFile, readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { onCleanup } from '../signals.js';
-import { checkImage, convertToQcow2, imageInfo, type Qcow2Options } from '../tools/qemu-img.js';
+import { requireSpace } from '../faults.js';
+import { pausePoint } from '../test-pause.js';
+import { checkImage, convertToQcow2, imageInfo, measureQcow2, type Qcow2Options } from '../tools/qemu-img.js';
 import { discoverArtifacts, type DeployArtifacts, type FoundArtifact } from './artifacts.js';
 import { CONVERT_RESULT_FILE, convertResultSchema, type ConvertResult } from './convert-result.js';
-import { removeTree, tempSibling, writeFileAtomic } from './atomic.js';
+import { removeTree, sweepLeftovers, tempSibling, writeFileAtomic } from './atomic.js';
 import { sha256File } from './sha256.js';
 import { buildhistoryDirFor, licensesFromBuildhistory } from './buildhistory.js';
 import { parsePackageList } from './package-list.js';
@@ -18,6 +20,8 @@ import { renderTemplate } from '../templates.js';
 export interface ConvertInput {
   deployDir: string;
   image: string;
+  /** image.initramfs: a file name in the deploy dir to ship with the kernel. */
+  initramfs?: string;
   machine: string;
   name: string;
   version: string;
@@ -32,15 +36,19 @@ export interface ConvertInput {
 export interface ConvertReporter {
   step(title: string): void;
   progress(text: string): void;
+  /** Something the user should know that is not progress (a leftover of a killed run removed). */
+  note?(text: string): void;
 }
 
 const silent: ConvertReporter = { step: () => {}, progress: () => {} };
 
 /** The file names inside the output dir; publish keeps them, so a manifest's relative paths hold in both. */
-export function outputNames(name: string, version: string, sbomSource?: string) {
+export function outputNames(name: string, version: string, sbomSource?: string, initramfsName?: string) {
   return {
     qcow2: `${name}-${version}.qcow2`,
     kernel: 'Image',
+    // keeps its deploy name: its suffix (.cpio.gz, .cpio.zst …) says how it is compressed
+    initramfs: initramfsName ?? 'initramfs',
     packageManifest: 'packages.txt',
     licenseManifest: 'license.manifest',
     testdata: 'testdata.json',
@@ -50,18 +58,23 @@ export function outputNames(name: string, version: string, sbomSource?: string) 
 }
 
 /** Finds the artifacts first (bad input fails before anything is written), then converts. */
-export function findArtifacts(input: Pick<ConvertInput, 'deployDir' | 'image' | 'machine'>): DeployArtifacts {
-  return discoverArtifacts({ deployDir: input.deployDir, image: input.image, machine: input.machine });
+export function findArtifacts(input: Pick<ConvertInput, 'deployDir' | 'image' | 'machine' | 'initramfs'>): DeployArtifacts {
+  return discoverArtifacts({ deployDir: input.deployDir, image: input.image, machine: input.machine, ...(input.initramfs ? { initramfs: input.initramfs } : {}) });
 }
 
 export async function convertImage(input: ConvertInput, found: DeployArtifacts, report: ConvertReporter = silent): Promise<ConvertResult> {
   const outDir = resolve(input.outDir);
-  mkdirSync(resolve(outDir, '..'), { recursive: true });
+  const parent = resolve(outDir, '..');
+  mkdirSync(parent, { recursive: true });
+  for (const note of sweepLeftovers(parent)) report.note?.(note);
+  // the staging dir is a sibling of outDir, and the previous output stays until the new one is whole
+  requireSpace(parent, await bytesNeeded(input, found), `${input.name}-${input.version}`);
   const staging = tempSibling(outDir, 'staging');
   mkdirSync(staging);
   const forget = onCleanup(() => removeTree(staging));
   try {
     const result = await fillStaging(input, found, staging, report);
+    await pausePoint('convert:staged');
     report.step('move the output into place');
     replaceDir(staging, outDir);
     return result;
@@ -73,10 +86,22 @@ export async function convertImage(input: ConvertInput, found: DeployArtifacts, 
   }
 }
 
+/**
+ * What the output will take: qemu-img's measure of the qcow2 (a compressed one is smaller by an amount
+ * only the conversion tells, so it is not counted) plus the side files and a margin for the metadata.
+ */
+async function bytesNeeded(input: ConvertInput, found: DeployArtifacts): Promise<number> {
+  const sides = [found.kernel, found.packageManifest, found.licenseManifest, found.testdata, found.qemuboot, found.sbom];
+  const sideBytes = sides.reduce((sum, a) => sum + (a ? statSync(a.resolved).size : 0), 0);
+  const qcow2 = input.qcow2.compress ? 0 : (await measureQcow2(found.rootfs.resolved, input.qcow2, { signal: input.signal, logFile: input.logFile })).required;
+  return qcow2 + sideBytes + 256 * 1024;
+}
+
 async function fillStaging(input: ConvertInput, found: DeployArtifacts, staging: string, report: ConvertReporter): Promise<ConvertResult> {
-  const names = outputNames(input.name, input.version, found.sbom?.resolved);
+  const names = outputNames(input.name, input.version, found.sbom?.resolved, found.initramfs ? basename(found.initramfs.path) : undefined);
   const copies: [keyof typeof names, FoundArtifact | undefined][] = [
     ['kernel', found.kernel],
+    ['initramfs', found.initramfs],
     ['packageManifest', found.packageManifest],
     ['licenseManifest', found.licenseManifest],
     ['testdata', found.testdata],

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { FW_CFG_CREDENTIAL_PREFIX } from '../identity/credentials.js';
 
 /**
  * manifest.json: the one file fleet tools read to use a published image. It names every file by a
@@ -7,7 +8,8 @@ import { z } from 'zod';
  * sync by a test.
  */
 export const MANIFEST_FILE = 'manifest.json';
-export const MANIFEST_SCHEMA_VERSION = 1;
+/** 2: the `identity` section (what a vehicle booted from the image accepts as its identity). */
+export const MANIFEST_SCHEMA_VERSION = 2;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex sha256');
 /** A file next to the manifest: a plain name, so the directory can move (published, bundled). */
@@ -40,9 +42,9 @@ const diskArtifact = z
   .describe('the qcow2 golden image; read-only backing file for per-VM overlays');
 
 const otherArtifact = z.strictObject({
-  role: z.enum(['kernel', 'package-list', 'license-manifest', 'sbom', 'testdata', 'qemuboot', 'smoke-junit', 'smoke-console']),
+  role: z.enum(['kernel', 'initramfs', 'package-list', 'license-manifest', 'sbom', 'testdata', 'qemuboot', 'smoke-junit', 'smoke-console']),
   ...common,
-  format: z.enum(['arm64-image', 'bitbake-manifest', 'yocto-license-manifest', 'spdx-2.2-tar-zst', 'spdx-3-json', 'json', 'ini', 'junit-xml', 'text']),
+  format: z.enum(['arm64-image', 'cpio-archive', 'bitbake-manifest', 'yocto-license-manifest', 'spdx-2.2-tar-zst', 'spdx-3-json', 'json', 'ini', 'junit-xml', 'text']),
 });
 
 export const artifactSchema = z.discriminatedUnion('role', [diskArtifact, otherArtifact]);
@@ -57,6 +59,33 @@ const flaggedLicense = z.strictObject({
   license: z.string().describe('the LICENSE expression as bitbake recorded it'),
   matched: z.array(z.string()).min(1).describe('the licences in it that matched a flag pattern'),
 });
+
+const identitySchema = z
+  .strictObject({
+    credentials: z
+      .array(
+        z.strictObject({
+          name: z.string().regex(/^[A-Za-z0-9_.-]+$/).describe('systemd credential name ($CREDENTIALS_DIRECTORY/<name>)'),
+          required: z.boolean().describe('without it the vehicle boots, but nr-ue is not started and the health line says identity "missing"'),
+          secret: z.boolean().describe('pass it only through fw_cfg (a 0600 file, never the kernel command line, which every process can read)'),
+          pattern: z.string().describe('a valid value, matched against the whole value: a JavaScript RegExp and a POSIX ERE alike'),
+          description: z.string(),
+        }),
+      )
+      .min(1),
+    delivery: z.strictObject({
+      fwCfg: z
+        .strictObject({ namePrefix: z.literal(FW_CFG_CREDENTIAL_PREFIX) })
+        .describe('QEMU -fw_cfg name=<namePrefix><name>,string=<value> (or file=<0600 file> for secrets); libvirt <sysinfo type="fwcfg"><entry name="<namePrefix><name>">'),
+      kernelCmdline: z
+        .strictObject({ parameter: z.literal('systemd.set_credential'), secrets: z.literal(false) })
+        .describe('<parameter>=<name>:<value> appended to boot.cmdline, for credentials that are not secret; fw_cfg wins when both give one'),
+    }),
+    health: z
+      .strictObject({ key: z.literal('identity'), states: z.array(z.string()).min(1) })
+      .describe('the VVEHICLE-HEALTH line reports the identity under this key: state (ok, missing, invalid, unknown), vehicleId, hostname, supi, missing, invalid; never a secret'),
+  })
+  .describe('the per-vehicle identity the image accepts at boot as systemd system credentials; the image itself holds none');
 
 const stageStatus = z.enum(['pass', 'fail', 'skipped']);
 
@@ -107,6 +136,7 @@ export const manifestSchema = z
       .strictObject({
         method: z.literal('direct-kernel').describe('the qcow2 holds a bare ext4, no bootloader: QEMU/libvirt load the kernel themselves'),
         kernel: fileName.describe('path of the kernel artifact'),
+        initrd: fileName.optional().describe('path of the initramfs artifact, when the kernel needs one to mount the disk'),
         disk: fileName.describe('path of the disk artifact'),
         cmdline: z.string(),
         machine: z.string().describe('QEMU -machine'),
@@ -117,6 +147,7 @@ export const manifestSchema = z
         nic: z.literal('virtio-net-pci'),
       })
       .describe('how to boot the disk'),
+    identity: identitySchema,
     packages: z.strictObject({
       source: fileName.nullable().describe('the package-list artifact parsed; null when bitbake wrote none'),
       count: z.number().int().nonnegative(),
@@ -141,6 +172,8 @@ export const manifestSchema = z
     const paths = m.artifacts.map((a) => a.path);
     if (new Set(paths).size !== paths.length) ctx.addIssue({ code: 'custom', path: ['artifacts'], message: 'artifact paths must be unique' });
     if (byRole('kernel')[0]?.path !== m.boot.kernel) ctx.addIssue({ code: 'custom', path: ['boot', 'kernel'], message: 'must be the path of the kernel artifact' });
+    if (byRole('initramfs').length > 1) ctx.addIssue({ code: 'custom', path: ['artifacts'], message: 'must hold at most one initramfs artifact' });
+    if (byRole('initramfs')[0]?.path !== m.boot.initrd) ctx.addIssue({ code: 'custom', path: ['boot', 'initrd'], message: 'must be the path of the initramfs artifact (both or neither)' });
     if (byRole('disk')[0]?.path !== m.boot.disk) ctx.addIssue({ code: 'custom', path: ['boot', 'disk'], message: 'must be the path of the disk artifact' });
     if (m.sbom && !m.artifacts.some((a) => a.role === 'sbom' && a.path === m.sbom?.path)) ctx.addIssue({ code: 'custom', path: ['sbom'], message: 'must be the path of the sbom artifact' });
   })

@@ -4,9 +4,10 @@ import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { toolVersion } from '../package-paths.js';
 import type { BuildPlan } from '../plan/types.js';
-import { removeTree, tempSibling, writeFileAtomic } from './atomic.js';
+import { removeTree, sweepLeftovers, tempSibling, writeFileAtomic } from './atomic.js';
 import { readConvertResult, type ConvertResult } from './convert-result.js';
 import { FLAG_PATTERNS, parseLicenseManifest, summarizeLicenses } from './licenses.js';
+import { FW_CFG_CREDENTIAL_PREFIX, IDENTITY_CREDENTIALS, IDENTITY_STATES } from '../identity/credentials.js';
 import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, manifestSchema, type Manifest, type ManifestArtifact, type SmokeSummary } from './manifest-schema.js';
 import { localConfRecord } from './local-conf.js';
 import { parsePackageList } from './package-list.js';
@@ -34,8 +35,9 @@ export interface ManifestInput {
   now?: () => Date;
 }
 
-export async function writeManifest(input: ManifestInput): Promise<{ path: string; manifest: Manifest }> {
+export async function writeManifest(input: ManifestInput): Promise<{ path: string; manifest: Manifest; leftovers: string[] }> {
   const { dir, result, qcow2Path } = readConvertResult(input.dir);
+  const leftovers = sweepLeftovers(dir);
   const { plan } = input;
   if (result.name !== plan.name || result.version !== plan.version) {
     throw new UserError(
@@ -77,6 +79,7 @@ export async function writeManifest(input: ManifestInput): Promise<{ path: strin
     boot: {
       method: 'direct-kernel',
       kernel: result.kernel,
+      ...(result.initramfs ? { initrd: result.initramfs } : {}),
       disk,
       cmdline: BOOT_CMDLINE,
       machine: 'virt',
@@ -86,6 +89,7 @@ export async function writeManifest(input: ManifestInput): Promise<{ path: strin
       diskBus: 'virtio-blk-pci',
       nic: 'virtio-net-pci',
     },
+    identity: manifestIdentity(),
     packages: packagesOf(dir, result),
     licenses: licensesOf(dir, result),
     sbom: result.sbom ? { path: result.sbom, format: result.sbom.endsWith('.spdx.json') ? 'spdx-3-json' : 'spdx-2.2-tar-zst' } : null,
@@ -99,7 +103,7 @@ export async function writeManifest(input: ManifestInput): Promise<{ path: strin
   }
   const path = join(dir, MANIFEST_FILE);
   writeFileAtomic(path, `${JSON.stringify(parsed.data, null, 2)}\n`);
-  return { path, manifest: parsed.data };
+  return { path, manifest: parsed.data, leftovers };
 }
 
 function convertArtifacts(r: ConvertResult): ManifestArtifact[] {
@@ -117,6 +121,7 @@ function convertArtifacts(r: ConvertResult): ManifestArtifact[] {
     },
     { role: 'kernel', ...file(r.kernel), format: 'arm64-image' },
   ];
+  if (r.initramfs) list.push({ role: 'initramfs', ...file(r.initramfs), format: 'cpio-archive' });
   if (r.packageManifest) list.push({ role: 'package-list', ...file(r.packageManifest), format: 'bitbake-manifest' });
   if (r.licenseManifest) list.push({ role: 'license-manifest', ...file(r.licenseManifest), format: 'yocto-license-manifest' });
   if (r.sbom) list.push({ role: 'sbom', ...file(r.sbom), format: r.sbom.endsWith('.spdx.json') ? 'spdx-3-json' : 'spdx-2.2-tar-zst' });
@@ -196,4 +201,13 @@ function licensesOf(dir: string, r: ConvertResult): Manifest['licenses'] {
   }
   const summary = summarizeLicenses(parseLicenseManifest(readFileSync(join(dir, r.licenseManifest), 'utf8')));
   return { source: r.licenseManifest, flagPatterns: FLAG_PATTERNS, ...summary };
+}
+
+/** What the image accepts as a vehicle's identity: the one contract of src/identity/credentials.ts. */
+export function manifestIdentity(): Manifest['identity'] {
+  return {
+    credentials: IDENTITY_CREDENTIALS.map(({ name, required, secret, pattern, description }) => ({ name, required, secret, pattern, description })),
+    delivery: { fwCfg: { namePrefix: FW_CFG_CREDENTIAL_PREFIX }, kernelCmdline: { parameter: 'systemd.set_credential', secrets: false } },
+    health: { key: 'identity', states: [...IDENTITY_STATES] },
+  };
 }

@@ -34,12 +34,21 @@ export interface VerifyReporter {
   bytes(done: number, total: number): void;
 }
 
+/** What `checkManifest` found: the manifest, the artifacts that match, one line per artifact that does not. */
+export interface ManifestCheck {
+  manifest: Manifest;
+  verified: VerifiedArtifact[];
+  /** Empty when every artifact matches; each line names its artifact ("disk x.qcow2: sha256 … does not match …"). */
+  problems: string[];
+}
+
 /**
  * Re-hashes every artifact a manifest names (paths relative to the manifest) and, for the disk,
- * asks qemu-img whether it still is the qcow2 described. Every problem is reported, each naming
- * its artifact; any problem is a UserError (exit 2).
+ * asks qemu-img whether it still is the qcow2 described. Never throws for a changed artifact, so a
+ * caller deciding per image (fleet up, before it boots anything) gets the list; a manifest that cannot
+ * be read at all is still a UserError naming the file.
  */
-export async function verifyManifest(file: string, report?: VerifyReporter, signal?: AbortSignal): Promise<{ manifest: Manifest; verified: VerifiedArtifact[] }> {
+export async function checkManifest(file: string, report?: VerifyReporter, signal?: AbortSignal): Promise<ManifestCheck> {
   const manifest = readManifestFile(file);
   const dir = dirname(resolve(file));
   const problems: string[] = [];
@@ -53,7 +62,10 @@ export async function verifyManifest(file: string, report?: VerifyReporter, sign
       problems.push(`${label}: missing`);
       continue;
     }
-    if (st.size !== a.size) problems.push(`${label}: size ${st.size} bytes, manifest says ${a.size}`);
+    if (st.size !== a.size) {
+      problems.push(`${label}: size ${st.size} bytes, manifest says ${a.size}`); // cannot match: no need to hash it
+      continue;
+    }
     const actual = await sha256File(path, (done) => report?.bytes(done, st.size), signal);
     if (actual !== a.sha256) {
       problems.push(`${label}: sha256 ${actual} does not match the manifest's ${a.sha256}`);
@@ -67,6 +79,12 @@ export async function verifyManifest(file: string, report?: VerifyReporter, sign
     }
     verified.push({ role: a.role, path: a.path, size: a.size });
   }
+  return { manifest, verified, problems };
+}
+
+/** `checkManifest`, with any changed artifact a UserError (exit 2) listing every problem. */
+export async function verifyManifest(file: string, report?: VerifyReporter, signal?: AbortSignal): Promise<{ manifest: Manifest; verified: VerifiedArtifact[] }> {
+  const { manifest, verified, problems } = await checkManifest(file, report, signal);
   if (problems.length) {
     throw new UserError(`${resolve(file)}: ${problems.length} artifact(s) do not match:\n  ${problems.join('\n  ')}`, 'the files changed after the manifest was written: rebuild or republish them, never edit the manifest');
   }

@@ -30,6 +30,8 @@ export const TEMPLATED_FILES: TemplatedFile[] = [
   same('recipes-core/vvehicle-health/files/vvehicle-health', { mode: 0o755 }),
   same('recipes-core/vvehicle-health/files/vvehicle-health.service'),
   same('recipes-core/vvehicle-health/files/vvehicle-release'),
+  same('recipes-core/vvehicle-identity/files/vvehicle-identity', { mode: 0o755 }),
+  same('recipes-core/vvehicle-identity/files/vvehicle-identity.service'),
   same('recipes-core/packagegroups/packagegroup-vvehicle.bb'),
   {
     template: 'layer/recipes-core/images/image.bb.hbs',
@@ -46,8 +48,8 @@ export const TEMPLATED_FILES: TemplatedFile[] = [
     when: ueransim,
   },
   same('recipes-connectivity/ueransim/files/nr-ue.service', { when: ueransim }),
-  // the subscriber key and OPc: owner-only, in the layer as on the target
-  same('recipes-connectivity/ueransim/files/ue.yaml', { when: ueransim, mode: 0o600 }),
+  // a template without subscriber: the identity unit fills it in at boot
+  same('recipes-connectivity/ueransim/files/ue.yaml.in', { when: ueransim }),
   {
     template: 'layer/recipes-monitoring/otelcol-contrib/otelcol-contrib.bb.hbs',
     path: (v) => `recipes-monitoring/otelcol-contrib/otelcol-contrib_${v.otelcol.version}.bb`,

@@ -1,8 +1,11 @@
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
-import { chmod, mkdir, mkdtemp, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { chmod, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
 import { basename, dirname, join, posix, relative, resolve, sep } from 'node:path';
 import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
+import { requireSpace } from '../faults.js';
+import { sweepLeftovers, tempSibling } from '../image/atomic.js';
+import { pausePoint } from '../test-pause.js';
 import { layersDir } from '../package-paths.js';
 import { renderTemplate } from '../templates.js';
 import type { BuildPlan } from '../plan/types.js';
@@ -73,15 +76,21 @@ async function assertReplaceable(outDir: string): Promise<void> {
 
 /**
  * Writes the layer atomically: everything goes into a temporary directory next to outDir, which then
- * replaces outDir by rename. A failure or Ctrl-C leaves the previous layer (or nothing) in place.
+ * replaces outDir by rename. A failure, Ctrl-C or SIGKILL leaves the previous layer (or nothing) in
+ * place; the temp dirs of a killed run are removed (or the moved-aside layer restored) by the next
+ * one. Returns notes about such leftovers.
  */
-export async function writeLayer(outDir: string, files: RenderedFile[]): Promise<void> {
+export async function writeLayer(outDir: string, files: RenderedFile[]): Promise<string[]> {
   const target = resolve(outDir);
   await assertReplaceable(target);
   const parent = dirname(target);
   await mkdir(parent, { recursive: true });
-  const tmp = await mkdtemp(join(parent, `.${basename(target)}.tmp-`));
-  const previous = `${tmp}.previous`;
+  const notes = sweepLeftovers(parent);
+  // a file takes at least one block; a directory one more per path level, roughly
+  requireSpace(parent, files.reduce((sum, f) => sum + Math.ceil((f.content.length + 1) / 4096) * 4096 + 4096, 0), LAYER_NAME);
+  const tmp = tempSibling(target, 'staging');
+  const previous = tempSibling(target, 'old');
+  await mkdir(tmp, { mode: 0o755 });
   const unregister = onCleanup(() => rm(tmp, { recursive: true, force: true }));
   try {
     for (const file of files) {
@@ -90,7 +99,8 @@ export async function writeLayer(outDir: string, files: RenderedFile[]): Promise
       await writeFile(path, file.content, { mode: file.mode });
       await chmod(path, file.mode); // the umask must not change what we write
     }
-    await chmod(tmp, 0o755); // mkdtemp makes it 0700
+    await chmod(tmp, 0o755); // the umask again
+    await pausePoint('layer:staged');
     if (existsSync(target)) {
       await rename(target, previous);
       await rename(tmp, target);
@@ -102,4 +112,5 @@ export async function writeLayer(outDir: string, files: RenderedFile[]): Promise
     await rm(tmp, { recursive: true, force: true });
     unregister();
   }
+  return notes;
 }

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { BuildPlan } from '../plan/types.js';
 import { NODE_EXPORTER_RELEASES, OTELCOL_CONTRIB_RELEASES, UERANSIM_RELEASES } from '../config/releases.js';
 import { pinComment } from './checksums.js';
+import { IDENTITY_CREDENTIALS } from '../identity/credentials.js';
 
 /** Everything the layer templates read. Built from config and plan only; every key always present. */
 export interface LayerView {
@@ -22,12 +23,6 @@ export interface LayerView {
     license: string;
     licenseMd5: string;
     ue: {
-      supi: string;
-      mcc: string;
-      mnc: string;
-      key: string;
-      op: string;
-      opType: string;
       amf: string;
       imei: string | null;
       gnbSearchList: string[];
@@ -39,6 +34,14 @@ export interface LayerView {
   nodeExporter: { enabled: boolean; version: string; sha256: string; checksumSources: string[]; port: number };
   ebpf: { enabled: boolean; bpftool: boolean; clangTools: string; btf: boolean };
   health: { units: string; after: string; waitSec: number };
+  identity: {
+    credentials: { name: string; required: boolean; secret: boolean; pattern: string; description: string; var: string }[];
+    ueransim: 0 | 1;
+    ueTemplate: string;
+    defaults: { mcc: string; mnc: string; gnbSearchList: string };
+    /** the units it runs before (what reads its output) */
+    before: string;
+  };
   packagegroup: { packages: string[] };
 }
 
@@ -93,9 +96,15 @@ export function buildLayerView(config: Config, plan: BuildPlan): LayerView {
     ...(c.otelcolContrib.enabled ? ['otelcol-contrib.service'] : []),
     ...(c.ueransim.enabled ? ['nr-ue.service'] : []),
   ];
+  const identityReaders = [
+    ...(c.nodeExporter.enabled ? ['node_exporter.socket', 'node_exporter.service'] : []),
+    ...(c.otelcolContrib.enabled ? ['otelcol-contrib.service'] : []),
+    ...(c.ueransim.enabled ? ['nr-ue.service'] : []),
+  ];
   const packages = [
     'vvehicle-network',
     'vvehicle-health',
+    'vvehicle-identity',
     ...(c.ueransim.enabled ? ['ueransim'] : []),
     ...(c.otelcolContrib.enabled ? ['otelcol-contrib'] : []),
     ...(c.nodeExporter.enabled ? ['node-exporter'] : []),
@@ -122,12 +131,6 @@ export function buildLayerView(config: Config, plan: BuildPlan): LayerView {
       srcUri: bitbakeGitUri(c.ueransim.repo, 'master'),
       ...ueransimLicense(c.ueransim.version),
       ue: {
-        supi: ue.supi,
-        mcc: ue.mcc,
-        mnc: ue.mnc,
-        key: ue.key,
-        op: ue.op,
-        opType: ue.opType,
         amf: ue.amf,
         imei: ue.imei ?? null,
         gnbSearchList: ue.gnbSearchList,
@@ -166,6 +169,14 @@ export function buildLayerView(config: Config, plan: BuildPlan): LayerView {
       after: ['network.target', 'systemd-networkd.service', ...units].join(' '),
       // the script's wait for the end of boot: the smoke test's own health timeout
       waitSec: Math.ceil(config.smoke.timeouts.healthSec),
+    },
+    identity: {
+      // vvehicle.ue.supi → ue_supi: the shell variable the script keeps the value in
+      credentials: IDENTITY_CREDENTIALS.map((c) => ({ ...c, var: c.name.replace(/^vvehicle\./, '').replace(/[.-]/g, '_') })),
+      ueransim: c.ueransim.enabled ? 1 : 0,
+      ueTemplate: '/etc/ueransim/ue.yaml.in',
+      defaults: { mcc: ue.mcc, mnc: ue.mnc, gnbSearchList: ue.gnbSearchList.join(',') },
+      before: [...identityReaders, 'vvehicle-health.service'].join(' '),
     },
     packagegroup: { packages },
   };

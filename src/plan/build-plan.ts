@@ -76,7 +76,7 @@ export function buildPlan({ config, profile, lock, allowUnpinned, hostPaths = {}
     machine: config.machine,
     distro: 'agl',
     agl: { release: config.agl.release, codename: config.agl.codename, yoctoSeries: config.agl.yoctoSeries, features: config.agl.features },
-    image: { target, base: config.image.base },
+    image: { target, base: config.image.base, ...(config.image.initramfs ? { initramfs: config.image.initramfs } : {}) },
     dirs,
     repos,
     bblayers,

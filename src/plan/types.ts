@@ -29,7 +29,7 @@ export interface BuildPlan<Commit extends string | null = string> {
   machine: string;
   distro: 'agl';
   agl: { release: string; codename: string; yoctoSeries: string; features: string[] };
-  image: { target: string; base: string };
+  image: { target: string; base: string; initramfs?: string };
   /** Directories relative to the work dir. */
   dirs: { sources: string; build: string; layer: string; downloads: string; sstate: string; out: string; logs: string };
   repos: PlannedRepo<Commit>[];

@@ -42,6 +42,7 @@ const UNIT_FAILURE = /(Failed to start|Dependency failed for) ([A-Za-z0-9@_.:\\-
 /** Units whose failure ends the boot at once; any other failed unit is judged from the health line. */
 export const CORE_REQUIRED_UNITS = [
   'vvehicle-health.service',
+  'vvehicle-identity.service',
   'systemd-networkd.service',
   'local-fs.target',
   'sysinit.target',

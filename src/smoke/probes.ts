@@ -13,7 +13,18 @@ export interface ProbeSpec {
   unit: RegExp;
   path: string;
   /** Returns a failure message, or undefined when the answer is good. */
-  check: (status: number, body: string) => string | undefined;
+  check: (status: number, body: string, expected: ProbeExpectations) => string | undefined;
+}
+
+/** What the guest's answers must also show: the vehicle id smoke passed, as a Prometheus label. */
+export interface ProbeExpectations {
+  vehicleId?: string;
+}
+
+/** vvehicle_vehicle_info{…,vehicle_id="<id>",…} 1: the textfile metric vvehicle-identity writes at boot. */
+function hasVehicleInfo(body: string, vehicleId: string): boolean {
+  const label = `vehicle_id="${vehicleId}"`;
+  return body.split('\n').some((line) => line.startsWith('vvehicle_vehicle_info{') && line.includes(label) && /\}\s+1$/.test(line.trim()));
 }
 
 export const PROBES: readonly ProbeSpec[] = [
@@ -23,8 +34,12 @@ export const PROBES: readonly ProbeSpec[] = [
     configKey: 'nodeExporter',
     unit: /^node_exporter(\.socket|\.service)?$/,
     path: '/metrics',
-    check: (status, body) =>
-      status !== 200 ? `answered HTTP ${status}` : /^node_[a-z_]+/m.test(body) ? undefined : 'answered 200 but without node_ series',
+    check: (status, body, expected) => {
+      if (status !== 200) return `answered HTTP ${status}`;
+      if (!/^node_[a-z_]+/m.test(body)) return 'answered 200 but without node_ series';
+      if (expected.vehicleId && !hasVehicleInfo(body, expected.vehicleId)) return `answered 200 but without vvehicle_vehicle_info{vehicle_id="${expected.vehicleId}"} 1`;
+      return undefined;
+    },
   },
   {
     id: 'otelcol-health',
@@ -57,7 +72,7 @@ export function planProbes(enabled: Record<ProbeSpec['configKey'], boolean>, hea
  * GETs http://127.0.0.1:<port><path> until the check passes or `budgetMs` runs out: a socket-activated
  * exporter under TCG takes seconds to answer its first request.
  */
-export async function runProbe(spec: ProbeSpec, port: number, budgetMs: number, signal: AbortSignal): Promise<ProbeResult> {
+export async function runProbe(spec: ProbeSpec, port: number, budgetMs: number, signal: AbortSignal, expected: ProbeExpectations = {}): Promise<ProbeResult> {
   const started = Date.now();
   const url = `http://127.0.0.1:${port}${spec.path}`;
   let last = 'no answer';
@@ -67,7 +82,7 @@ export async function runProbe(spec: ProbeSpec, port: number, budgetMs: number, 
     try {
       const response = await fetch(url, { signal: AbortSignal.any([signal, AbortSignal.timeout(Math.min(left, 15_000))]) });
       const body = await response.text();
-      const problem = spec.check(response.status, body);
+      const problem = spec.check(response.status, body, expected);
       if (!problem) return { id: spec.id, status: 'pass', durationMs: Date.now() - started, detail: `GET ${spec.path} on guest answered ${response.status}` };
       last = problem;
     } catch (error) {

@@ -13,6 +13,7 @@ import { ConsoleLines } from './console-lines.js';
 import { STAGES } from './console-patterns.js';
 import { BootExpectations } from './expectations.js';
 import { healthProblems, parseHealth } from './health.js';
+import { credentialFwCfg, type SmokeIdentity } from './identity.js';
 import { smokeJunitXml } from './junit.js';
 import { planProbes, runProbe, type ProbeSpec } from './probes.js';
 import type { HealthReport, ProbeResult, SmokeResult } from './types.js';
@@ -43,6 +44,11 @@ export interface SmokeInputs {
   consoleLog: string;
   junit?: string;
   signal: AbortSignal;
+  /**
+   * The identity passed to the guest as systemd credentials over fw_cfg, and what the health line must
+   * then say about it; undefined: none passed and identity not judged (images that predate it).
+   */
+  identity?: SmokeIdentity;
   /** Progress for the user: a stage passed, a probe finished. */
   onProgress?: (message: string) => void;
 }
@@ -143,7 +149,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
         const parsed = parseHealth(json);
         if ('problem' in parsed) return parsed.problem;
         health = parsed.report;
-        const problems = healthProblems(parsed.report, inputs.allowDegraded);
+        const problems = healthProblems(parsed.report, inputs.allowDegraded, inputs.identity?.expect);
         return problems.length ? `unhealthy: ${problems.join('; ')}` : undefined;
       },
     });
@@ -169,9 +175,11 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       if (expectations.outcome) wake();
     };
 
+    // the secret credentials as 0600 files in our own throwaway dir (mkdtemp makes it 0700)
+    const fwCfg = credentialFwCfg(inputs.identity?.credentials ?? {}, workDir);
     let qemu: ReturnType<typeof launchQemu>;
     try {
-      qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk: overlay, cmdline, forwards }, onConsole);
+      qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk: overlay, cmdline, forwards, fwCfg }, onConsole);
     } catch (error) {
       throw startFailure(error);
     }
@@ -206,10 +214,12 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       if (expectations.outcome?.verdict === 'pass') {
         const leftMs = inputs.overallTimeoutSec !== undefined ? inputs.overallTimeoutSec * 1000 - now() : Infinity;
         const budgetMs = Math.max(0, Math.min(PROBE_BUDGET_SEC * factor * 1000, leftMs));
+        const expect = inputs.identity?.expect;
+        const probeExpectations = expect?.kind === 'echo' && expect.vehicleId ? { vehicleId: expect.vehicleId } : {};
         const ports: Record<ProbeSpec['id'], number> = { 'node-exporter-metrics': metricsPort!, 'otelcol-health': otelPort! };
         for (const planned of planProbes(inputs.probes, health)) {
           const result = planned.run
-            ? await runProbe(planned.spec, ports[planned.spec.id], budgetMs, inputs.signal)
+            ? await runProbe(planned.spec, ports[planned.spec.id], budgetMs, inputs.signal, probeExpectations)
             : { id: planned.spec.id, status: 'skipped' as const, durationMs: 0, detail: planned.reason ?? 'skipped' };
           probes.push(result);
           inputs.onProgress?.(`probe ${planned.spec.id}: ${result.status} (${result.detail})`);
@@ -229,6 +239,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(now()),
       stages: expectations.stages().map((s) => ({ ...s, durationMs: Math.round(s.durationMs) })),
+      ...(inputs.identity ? { identity: inputs.identity.expect } : {}),
       ...(health ? { health } : {}),
       probes: probes.map((p) => ({ ...p, durationMs: Math.round(p.durationMs) })),
       ...(failure ? { failure } : {}),

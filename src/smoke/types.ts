@@ -19,6 +19,21 @@ export type SmokeStage = {
   message?: string;
 };
 
+/**
+ * The identity the image booted with, as its vvehicle-identity unit decided it (IDENTITY_STATES in
+ * src/identity/credentials.ts says what each state means). Never K or OPc.
+ */
+export type HealthIdentity = {
+  state: 'ok' | 'missing' | 'invalid' | 'unknown';
+  vehicleId: string | null;
+  hostname: string | null;
+  supi: string | null;
+  /** Required credentials that did not arrive. */
+  missing: string[];
+  /** Credentials whose value is malformed. */
+  invalid: string[];
+};
+
 /** The JSON the layer's vvehicle-health oneshot prints after `VVEHICLE-HEALTH `. */
 export type HealthReport = {
   version?: string;
@@ -32,6 +47,8 @@ export type HealthReport = {
   units: Record<string, string>;
   /** Whether connman is present in the image (it must not be). */
   connman: boolean;
+  /** Absent in images that predate identity at boot. */
+  identity?: HealthIdentity;
 };
 
 export type ProbeId = 'node-exporter-metrics' | 'otelcol-health';
@@ -62,6 +79,8 @@ export type SmokeResult = {
   /** From QEMU start to verdict. */
   durationMs: number;
   stages: SmokeStage[];
+  /** What smoke expected of the identity (the non-secret part of what it passed), when it judged it. */
+  identity?: { kind: 'echo'; vehicleId: string | null; supi: string | null; hostname: string | null } | { kind: 'missing' };
   /** The parsed VVEHICLE-HEALTH line, when one was seen and parsed. */
   health?: HealthReport;
   probes: ProbeResult[];

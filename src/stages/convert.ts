@@ -14,23 +14,25 @@ export const convertStage: Stage = {
     const { plan, loaded } = state.context;
     const { deployDir } = imageDirs(state);
     const rootfs = join(deployDir, `${plan.image.target}-${plan.machine}.rootfs.ext4`);
-    return { rootfs: fileIdentity(rootfs), kernel: fileIdentity(join(deployDir, 'Image')), qcow2: loaded.config.output.qcow2 };
+    const initramfs = plan.image.initramfs ? { initramfs: fileIdentity(join(deployDir, plan.image.initramfs)) } : {};
+    return { rootfs: fileIdentity(rootfs), kernel: fileIdentity(join(deployDir, 'Image')), ...initramfs, qcow2: loaded.config.output.qcow2 };
   },
   outputsPresent: (state) => existsSync(join(imageDirs(state).outDir, CONVERT_RESULT_FILE)),
   async run(state, task) {
     const { plan, loaded } = state.context;
     const { deployDir, outDir, logsDir } = imageDirs(state);
-    const found = findArtifacts({ deployDir, image: plan.image.target, machine: plan.machine });
+    const found = findArtifacts({ deployDir, image: plan.image.target, machine: plan.machine, initramfs: plan.image.initramfs });
     mkdirSync(logsDir, { recursive: true });
     const show = throttledPercent();
     const result = await convertImage(
       {
-        deployDir, image: plan.image.target, machine: plan.machine, name: plan.name, version: plan.version, outDir,
+        deployDir, image: plan.image.target, initramfs: plan.image.initramfs, machine: plan.machine, name: plan.name, version: plan.version, outDir,
         qcow2: loaded.config.output.qcow2, logFile: join(logsDir, `convert-${stamp()}.log`), signal: state.signal,
       },
       found,
       {
         step: (title) => (task.output = title),
+        note: (text) => state.notes.push(text),
         progress: (text) => {
           const percent = Number.parseFloat(text.replace(/^\D+/, ''));
           if (Number.isNaN(percent) || show(percent)) task.output = text;

@@ -24,7 +24,7 @@ export const layerStage: Stage = {
   outputsPresent: (state) => existsSync(join(state.context.workDir, state.context.plan.dirs.layer, 'conf/layer.conf')),
   async run(state, task) {
     const files = filesFor(state);
-    await writeLayer(join(state.context.workDir, state.context.plan.dirs.layer), files);
+    state.notes.push(...(await writeLayer(join(state.context.workDir, state.context.plan.dirs.layer), files)));
     task.output = `${files.length} files in ${state.context.plan.dirs.layer}`;
   },
 };

@@ -25,7 +25,7 @@ export const manifestStage: Stage = {
     const { plan, loaded } = state.context;
     const { outDir } = imageDirs(state);
     const smokeFile = join(outDir, DEFAULT_SMOKE_FILE);
-    const { path } = await writeManifest({
+    const { path, leftovers } = await writeManifest({
       plan,
       dir: outDir,
       boot: { memoryMiB: loaded.config.smoke.memoryMiB, cpus: loaded.config.smoke.cpus },
@@ -33,6 +33,7 @@ export const manifestStage: Stage = {
       ...(existsSync(smokeFile) ? { smoke: readSmokeResult(smokeFile) } : {}),
       ...(state.builder ? { builderImageId: state.builder.id } : {}),
     });
+    state.notes.push(...leftovers);
     task.output = path;
   },
 };

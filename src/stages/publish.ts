@@ -17,7 +17,7 @@ export const publishStage: Stage = {
       channel: state.context.loaded.config.publish.channel,
       bundle: false,
       signal: state.signal,
-      report: { step: (title) => (task.output = title) },
+      report: { step: (title) => (task.output = title), note: (text) => state.notes.push(text) },
     });
     task.output = `published ${result.versionDir}`;
   },

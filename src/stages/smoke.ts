@@ -1,6 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../build/files.js';
+import { smokeIdentity } from '../smoke/identity.js';
 import { requiredUnits } from '../smoke/required-units.js';
 import { SmokeFailure } from '../errors.js';
 import { chooseAccel, readHostFacts } from '../host/accel.js';
@@ -25,6 +26,7 @@ export const smokeStage: Stage = {
     const result = await runSmoke({
       disk: converted.qcow2Path,
       kernel: converted.kernelPath,
+      initrd: converted.initrdPath,
       accel,
       memoryMiB: config.smoke.memoryMiB,
       cpus: config.smoke.cpus,
@@ -36,6 +38,7 @@ export const smokeStage: Stage = {
       requiredUnits: requiredUnits(config),
       consoleLog: join(outDir, `smoke-${stamp()}.console.log`),
       junit: join(outDir, 'smoke-junit.xml'),
+      identity: smokeIdentity(config),
       signal: state.signal,
       onProgress: (message) => (task.output = message),
     });

@@ -28,6 +28,9 @@ export async function selectEngine(wanted: 'auto' | EngineName, globalArgs: stri
   );
 }
 
+/** How long `info` may take before the engine's daemon counts as hung. */
+export const ENGINE_ANSWER_MS = 30_000;
+
 export function engineArgs(engine: Engine, args: string[]): string[] {
   return [...engine.globalArgs, ...args];
 }
@@ -37,6 +40,11 @@ export function engineArgs(engine: Engine, args: string[]): string[] {
  * rootfs holding the host's static busybox, so no registry is needed; docker needs a local image.
  */
 export async function probeContainerRun(engine: Engine, localImage?: string): Promise<{ ok: boolean; detail: string }> {
+  // first a bounded question to the daemon (dockerd, or podman's service in remote mode): a dead or
+  // hung one must end in a message, not a hang
+  const answer = await run(engine.name, engineArgs(engine, ['info']), { allowFailure: true, timeoutMs: ENGINE_ANSWER_MS });
+  if (answer.timedOut) return { ok: false, detail: `\`${engine.name} info\` did not answer within ${ENGINE_ANSWER_MS / 1000} s` };
+  if (answer.failed) return { ok: false, detail: lastLine(answer.stderr) || `${engine.name} info failed` };
   if (engine.name === 'podman' && existsSync('/bin/busybox')) {
     const rootfs = mkdtempSync(join(tmpdir(), 'vvehicle-probe-'));
     try {
@@ -49,8 +57,6 @@ export async function probeContainerRun(engine: Engine, localImage?: string): Pr
       rmSync(rootfs, { recursive: true, force: true });
     }
   }
-  const info = await run(engine.name, engineArgs(engine, ['info']), { allowFailure: true });
-  if (info.failed) return { ok: false, detail: lastLine(info.stderr) || `${engine.name} info failed` };
   if (!localImage) return { ok: true, detail: 'engine answers (no local image yet to test a run)' };
   const r = await run(engine.name, engineArgs(engine, ['run', '--rm', '--network', 'none', localImage, 'true']), { allowFailure: true });
   return r.failed ? { ok: false, detail: lastLine(r.stderr) } : { ok: true, detail: `ran ${localImage}` };

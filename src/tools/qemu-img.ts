@@ -52,16 +52,30 @@ export async function convertToQcow2(
 ): Promise<void> {
   const onProgress = options.onProgress;
   if (!onProgress) {
-    await run(QEMU_IMG, convertArgs(source, dest, qcow2, false), options);
+    await run(QEMU_IMG, convertArgs(source, dest, qcow2, false), { ...options, writes: dest });
     return;
   }
   await run(QEMU_IMG, convertArgs(source, dest, qcow2, true), {
     ...options,
+    writes: dest,
     onOutput: (text, stream) => {
       const percent = stream === 'stdout' ? parseProgress(text) : undefined;
       if (percent !== undefined) onProgress(percent);
     },
   });
+}
+
+const measureSchema = z.looseObject({ required: z.number(), 'fully-allocated': z.number() });
+
+/**
+ * `qemu-img measure`: the bytes `convert` will write for this raw source (without compression,
+ * which only qemu-img's run can tell). Lets convert refuse a too-small disk before minutes of work.
+ */
+export async function measureQcow2(source: string, qcow2: Qcow2Options, options: CallOptions = {}): Promise<{ required: number; fullyAllocated: number }> {
+  const r = await run(QEMU_IMG, ['measure', '--output=json', '-f', 'raw', '-O', 'qcow2', '-o', `compat=${qcow2.compat},cluster_size=${qcow2.clusterSize}`, source], options);
+  const parsed = measureSchema.safeParse(safeJson(r.stdout));
+  if (!parsed.success) throw new ToolError(r.command, 1, tailLines(r.stdout), 'qemu-img measure printed JSON this version of vvehicle does not understand');
+  return { required: parsed.data.required, fullyAllocated: parsed.data['fully-allocated'] };
 }
 
 const checkSchema = z.looseObject({
@@ -133,7 +147,7 @@ export async function imageInfo(path: string, format: 'qcow2' | 'raw' = 'qcow2',
  */
 export async function createOverlay(base: string, overlay: string, options: CallOptions = {}): Promise<void> {
   if (!isAbsolute(base)) throw new Error(`createOverlay needs an absolute base path, got ${base}`);
-  await run(QEMU_IMG, ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, overlay], options);
+  await run(QEMU_IMG, ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', base, overlay], { ...options, writes: overlay });
 }
 
 /** An empty qcow2 of sizeMiB (doctor boots the smoke machine on one). */

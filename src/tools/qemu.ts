@@ -19,6 +19,13 @@ export interface HostForward {
   guestPort: number;
 }
 
+/** One -fw_cfg item: a text value, or a file QEMU reads (so the value never shows in its argv). */
+export interface FwCfgEntry {
+  name: string;
+  string?: string;
+  file?: string;
+}
+
 export interface BootSpec {
   accel: Accel;
   memoryMiB: number;
@@ -29,6 +36,18 @@ export interface BootSpec {
   disk: string;
   cmdline: string;
   forwards: HostForward[];
+  /** fw_cfg items (the vehicle's systemd credentials under opt/io.systemd.credentials/). */
+  fwCfg?: FwCfgEntry[];
+}
+
+/** QEMU's option syntax: a comma inside a value is written twice. */
+const optionValue = (value: string) => value.replace(/,/g, ',,');
+
+function fwCfgArgs(entries: readonly FwCfgEntry[]): string[] {
+  return entries.flatMap((e) => {
+    const source = e.file !== undefined ? `file=${optionValue(e.file)}` : `string=${optionValue(e.string ?? '')}`;
+    return ['-fw_cfg', `name=${optionValue(e.name)},${source}`];
+  });
 }
 
 /** -M and -cpu per accelerator (oe-core qemuarm64.conf: cortex-a57 emulated, host + GICv3 under KVM). */
@@ -60,6 +79,7 @@ export function bootArgs(spec: BootSpec): string[] {
     // romfile= (empty): direct kernel boot never runs the NIC's option ROM, so QEMU must not need
     // efi-virtio.rom (ipxe-qemu, only a Recommends of qemu-system-arm) to start
     '-device', 'virtio-net-pci,netdev=net0,romfile=',
+    ...fwCfgArgs(spec.fwCfg ?? []),
   ];
 }
 

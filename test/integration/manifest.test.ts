@@ -40,7 +40,19 @@ describe('vvehicle manifest (real convert output)', () => {
     const m = readManifest(out);
     expect(manifestValidator()(m)).toEqual([]);
 
-    expect(m.schemaVersion).toBe(1);
+    expect(m.schemaVersion).toBe(2);
+    // a fleet tool learns from the manifest alone what identity the image accepts, and how to pass it
+    expect(m.identity.credentials.map((c) => [c.name, c.required, c.secret])).toEqual([
+      ['vvehicle.vehicle-id', true, false],
+      ['vvehicle.hostname', true, false],
+      ['vvehicle.ue.supi', true, false],
+      ['vvehicle.ue.key', true, true],
+      ['vvehicle.ue.opc', true, true],
+      ['vvehicle.ue.mcc', false, false],
+      ['vvehicle.ue.mnc', false, false],
+      ['vvehicle.ue.gnb-search-list', false, false],
+    ]);
+    expect(m.identity.delivery.fwCfg.namePrefix).toBe('opt/io.systemd.credentials/');
     expect([m.name, m.version, m.machine, m.profile]).toEqual(['vvehicle-gateway', '0.1.0', 'qemuarm64', 'gateway-qemuarm64']);
     expect(m.agl).toEqual({ release: '21.0.2', codename: 'unagi', yoctoSeries: 'scarthgap' });
     const planned = JSON.parse((await runCli(['plan', '--json'])).stdout);

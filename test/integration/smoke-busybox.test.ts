@@ -48,10 +48,14 @@ describe('vvehicle smoke on the busybox fixture', () => {
     expect(result.probes.map((p) => [p.id, p.status])).toEqual([['node-exporter-metrics', 'skipped'], ['otelcol-health', 'skipped']]);
     expect(result.probes[0]!.detail).toMatch(/lists no .*node_exporter/);
     expect(result.cmdline).toBe('root=/dev/vda rw console=ttyAMA0');
+    // the test identity went in over fw_cfg and came back in the health line (never K or OPc)
+    expect(result.health?.identity).toEqual({ state: 'ok', vehicleId: 'vvehicle-smoke', hostname: 'vvehicle-smoke', supi: 'imsi-208930000000001', missing: [], invalid: [] });
+    expect(result.identity).toEqual({ kind: 'echo', vehicleId: 'vvehicle-smoke', hostname: 'vvehicle-smoke', supi: 'imsi-208930000000001' });
     const log = readFileSync(consoleLog, 'utf8');
     expect(log).toContain('Booting Linux on physical CPU');
     expect(log).toMatch(/VVEHICLE-HEALTH \{/);
-    expect(log).toMatch(/login: ?$/m);
+    expect(log).toMatch(/^vvehicle-smoke login: ?$/m);
+    expect(log).not.toMatch(/"key"|"opc"/i);
     const xml = readFileSync(junit, 'utf8');
     expect(xml.match(/<testcase /g)).toHaveLength(6);
     expect(xml).toContain('tests="6" failures="0" errors="0" skipped="2"');
@@ -59,6 +63,40 @@ describe('vvehicle smoke on the busybox fixture', () => {
     expect(qemuChildrenOf(process.pid)).toEqual([]);
     expect(smokeTempDirs(privateTmp)).toEqual([]);
   }, 180_000);
+
+  it('without identity (--no-identity) the vehicle boots and says identity missing; smoke passes only then', async () => {
+    const dir = tempDir();
+    const { code, result } = await smoke(healthy, dir, ['--no-identity']);
+    expect(code).toBe(0);
+    expect(result.verdict).toBe('pass');
+    expect(result.identity).toEqual({ kind: 'missing' });
+    expect(result.health?.identity).toEqual({
+      state: 'missing', vehicleId: null, hostname: 'vvehicle', supi: null,
+      missing: ['vvehicle.vehicle-id', 'vvehicle.hostname', 'vvehicle.ue.supi', 'vvehicle.ue.key', 'vvehicle.ue.opc'], invalid: [],
+    });
+  }, 180_000);
+
+  it('fails the health stage when the identity does not come back as passed: a malformed SUPI, or a partial identity', async () => {
+    const dir = tempDir();
+    // a SUPI the image must refuse (a letter in it) reaches the guest through --append's systemd.set_credential=,
+    // the path for values that are not secret (smoke itself refuses to pass it); fw_cfg carries the rest
+    const bad = await smoke(healthy, join(dir, 'bad'), ['--append', 'systemd.set_credential=vvehicle.ue.supi:imsi-20893000000000x', '--credential', 'vvehicle.ue.supi=', '--credential', 'vvehicle.vehicle-id=bench-07']);
+    expect(bad.code).toBe(3);
+    expect(bad.result.failure?.stage).toBe('health');
+    expect(bad.result.failure?.message).toBe('unhealthy: identity is "invalid" (invalid vvehicle.ue.supi), want "ok" for the identity smoke passed');
+    expect(bad.result.health?.identity?.supi).toBeNull();
+    expect(bad.result.health?.identity?.vehicleId).toBe('bench-07');
+    // without the K it is a partial identity: "missing", and smoke, which passed the rest, fails
+    const partial = await smoke(healthy, join(dir, 'partial'), ['--credential', 'vvehicle.ue.key=']);
+    expect(partial.code).toBe(3);
+    expect(partial.result.failure?.message).toBe('unhealthy: identity is "missing" (missing vvehicle.ue.key), want "ok" for the identity smoke passed');
+    expect(partial.result.health?.identity?.supi).toBe('imsi-208930000000001');
+    // smoke refuses to pass what the image would refuse, before starting anything
+    const refused = await runCli(['smoke', '-w', join(dir, 'work'), '--disk', healthy.qcow2, '--kernel', healthy.kernel, '--credential', 'vvehicle.ue.key=xyz']);
+    expect(refused.code).toBe(2);
+    expect(refused.stderr).toContain('--credential vvehicle.ue.key: the value is not valid (subscriber key K, 32 hex digits)');
+    expect(refused.stderr).not.toContain('xyz');
+  }, 240_000);
 
   it('refuses bad input with exit 2 before starting anything, and writes nothing', async () => {
     const dir = tempDir();

@@ -1,4 +1,4 @@
-import { renameSync, rmSync, symlinkSync, unlinkSync } from 'node:fs';
+import { renameSync, rmSync, symlinkSync, unlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { discoverArtifacts } from '../../src/image/artifacts.js';
@@ -31,6 +31,16 @@ describe('deploy dir discovery', () => {
     expect(found.sbom?.resolved).toMatch(/\.rootfs-20261128093015\.spdx\.tar\.zst$/);
     expect(found.licenseManifest?.resolved).toBe(join(d.top, 'tmp/deploy/licenses/qemuarm64/vvehicle-image-qemuarm64.rootfs-20261128093015/license.manifest'));
     expect(found.notes).toEqual([]);
+  });
+
+  it('takes the initramfs the config names (image.initramfs), following its link, and refuses a missing one', () => {
+    const d = makeDeployDir(tempDir());
+    writeFileSync(join(d.deployDir, 'vvehicle-initramfs-qemuarm64-20261128093015.cpio.gz'), 'cpio');
+    symlinkSync('vvehicle-initramfs-qemuarm64-20261128093015.cpio.gz', join(d.deployDir, 'vvehicle-initramfs-qemuarm64.cpio.gz'));
+    const found = discoverArtifacts({ ...d, initramfs: 'vvehicle-initramfs-qemuarm64.cpio.gz' });
+    expect(found.initramfs?.resolved).toBe(join(d.deployDir, 'vvehicle-initramfs-qemuarm64-20261128093015.cpio.gz'));
+    expect(discoverArtifacts(d).initramfs).toBeUndefined();
+    expect(errorOf(() => discoverArtifacts({ ...d, initramfs: 'initrd.cpio.gz' })).message).toBe(`initramfs initrd.cpio.gz is not in ${d.deployDir}`);
   });
 
   it('takes the single timestamped build when the links are gone', () => {

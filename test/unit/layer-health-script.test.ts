@@ -1,4 +1,5 @@
 import { chmodSync, mkdirSync, writeFileSync } from 'node:fs';
+import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/exec.js';
@@ -22,7 +23,11 @@ interface Machine {
   release?: string | null;
   waitSec?: number;
   consoleActive?: string;
+  /** what vvehicle-identity wrote to identity.json; null: it did not run */
+  identity?: string | null;
 }
+
+const IDENTITY_OK = '{"state":"ok","vehicleId":"veh-001","hostname":"veh-001","supi":"imsi-208930000000001","missing":[],"invalid":[]}';
 
 const SYSTEMCTL = `#!/bin/sh
 d=$STUB_DIR
@@ -63,6 +68,7 @@ async function runHealth(shell: string[], m: Machine): Promise<{ lines: string[]
   if (m.connmanUnit) writeFileSync(join(dir, 'connman'), '');
   if (m.release !== null) writeFileSync(join(dir, 'vvehicle-release'), m.release ?? 'NAME=vvehicle-gateway\nVERSION=0.1.0\nBUILD_ID=0123456789ab\n');
   writeFileSync(join(dir, 'console-active'), `${m.consoleActive ?? 'ttyAMA0'}\n`);
+  if (m.identity !== null) writeFileSync(join(dir, 'identity.json'), `${m.identity ?? IDENTITY_OK}\n`);
   writeFileSync(join(dir, 'vvehicle-health'), healthScript());
 
   const result = await run(shell[0]!, [...shell.slice(1), join(dir, 'vvehicle-health')], {
@@ -74,6 +80,7 @@ async function runHealth(shell: string[], m: Machine): Promise<{ lines: string[]
       VVEHICLE_HEALTH_WAIT_SEC: String(m.waitSec ?? 300),
       VVEHICLE_SERIAL_TTY: join(dir, 'no-such-tty'),
       VVEHICLE_CONSOLE_ACTIVE: join(dir, 'console-active'),
+      VVEHICLE_IDENTITY_FILE: join(dir, 'identity.json'),
     },
   });
   expect(result.stderr).toBe('');
@@ -109,7 +116,7 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
     it('prints the healthy line of the contract, byte for byte, skipping uesimtun0 for the uplink', async () => {
       const { lines } = await runHealth(shell, { states: ['running'], ipOutput: IP_OUTPUT, active: ALL_ACTIVE });
       expect(lines.map(line)).toEqual([
-        line('VVEHICLE-HEALTH {"version":"0.1.0","state":"running","failed":[],"ipv4":"10.0.2.15","units":{"node_exporter.socket":"active","otelcol-contrib.service":"active","nr-ue.service":"active"},"connman":false}'),
+        line(`VVEHICLE-HEALTH {"version":"0.1.0","state":"running","failed":[],"ipv4":"10.0.2.15","units":{"node_exporter.socket":"active","otelcol-contrib.service":"active","nr-ue.service":"active"},"connman":false,"identity":${IDENTITY_OK}}`),
       ]);
       expect(parseHealth(lines)).toEqual({
         version: '0.1.0',
@@ -118,6 +125,7 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
         ipv4: ipv4('10.0.2.15'),
         units: ALL_ACTIVE,
         connman: false,
+        identity: JSON.parse(IDENTITY_OK),
       });
     });
 
@@ -129,6 +137,7 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
         active: { 'node_exporter.socket': 'active', 'otelcol-contrib.service': 'activating', 'nr-ue.service': 'failed' },
         connmanUnit: true,
         release: 'NAME=vvehicle-gateway\nVERSION="2.0.0-rc.1"\nBUILD_ID=0123456789ab\n',
+        identity: '{"state":"missing","vehicleId":null,"hostname":"vvehicle","supi":null,"missing":["vvehicle.ue.key"],"invalid":[]}',
       });
       expect(parseHealth(lines)).toEqual({
         version: '2.0.0-rc.1',
@@ -137,6 +146,7 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
         ipv4: ipv4(null),
         units: { 'node_exporter.socket': 'active', 'otelcol-contrib.service': 'activating', 'nr-ue.service': 'failed' },
         connman: true,
+        identity: { state: 'missing', vehicleId: null, hostname: 'vvehicle', supi: null, missing: ['vvehicle.ue.key'], invalid: [] },
       });
     });
 
@@ -147,7 +157,7 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
     });
 
     it('gives up waiting after the bound and still prints its one line', async () => {
-      const { lines, calls } = await runHealth(shell, { states: ['starting'], waitSec: 6, release: null, consoleActive: 'hvc0 ttyAMA0' });
+      const { lines, calls } = await runHealth(shell, { states: ['starting'], waitSec: 6, release: null, consoleActive: 'hvc0 ttyAMA0', identity: null });
       expect(calls).toBe(4); // the first look plus one per 2 s step of 6 s
       expect(parseHealth(lines)).toEqual({
         version: null,
@@ -156,6 +166,8 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
         ipv4: ipv4(null),
         units: { 'node_exporter.socket': 'inactive', 'otelcol-contrib.service': 'inactive', 'nr-ue.service': 'inactive' },
         connman: false,
+        // no identity.json (vvehicle-identity did not run): "unknown", with the host name in effect
+        identity: { state: 'unknown', vehicleId: null, hostname: hostname(), supi: null, missing: [], invalid: [] },
       });
     });
   });

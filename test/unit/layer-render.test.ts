@@ -48,12 +48,16 @@ describe('renderLayer', () => {
       'recipes-monitoring/otelcol-contrib/files/otelcol-contrib.service',
       'recipes-monitoring/otelcol-contrib/files/config.yaml',
       'recipes-connectivity/ueransim/files/nr-ue.service',
-      'recipes-connectivity/ueransim/files/ue.yaml',
+      'recipes-connectivity/ueransim/files/ue.yaml.in',
+      'recipes-core/vvehicle-identity/files/vvehicle-identity',
+      'recipes-core/vvehicle-identity/files/vvehicle-identity.service',
     ]) {
       expect(files.has(path), path).toBe(true);
     }
     expect(files.get('recipes-core/vvehicle-health/files/vvehicle-health')!.mode).toBe(0o755);
-    expect(files.get('recipes-connectivity/ueransim/files/ue.yaml')!.mode).toBe(0o600);
+    expect(files.get('recipes-core/vvehicle-identity/files/vvehicle-identity')!.mode).toBe(0o755);
+    // a template without subscriber: nothing secret in the layer
+    expect(files.get('recipes-connectivity/ueransim/files/ue.yaml.in')!.mode).toBe(0o644);
     const release = String(files.get('recipes-core/vvehicle-health/files/vvehicle-release')!.content);
     expect(release).toBe(`NAME=vvehicle-gateway\nVERSION=0.1.0\nBUILD_ID=${plan.configDigest.slice('sha256:'.length, 'sha256:'.length + 12)}\n`);
   });
@@ -182,7 +186,7 @@ describe('writeLayer', () => {
 });
 
 describe('vvehicle layer', () => {
-  it('writes <work-dir>/layers/meta-vvehicle and prints a summary without secrets', async () => {
+  it('writes <work-dir>/layers/meta-vvehicle, whose UE config is a template without subscriber', async () => {
     const dir = tempDir();
     const { code, stdout, stderr } = await runCli(['layer', '-w', join(dir, 'work')]);
     expect(stderr).toBe('');
@@ -190,8 +194,10 @@ describe('vvehicle layer', () => {
     const out = join(dir, 'work', 'layers', 'meta-vvehicle');
     expect(stdout).toContain(out);
     expect(stdout).toMatch(/\d+ files/);
-    const { config } = loadForLayer();
-    for (const secret of [config.components.ueransim.ue.key, config.components.ueransim.ue.op]) expect(stdout + stderr).not.toContain(secret);
-    expect(readFileSync(join(out, 'recipes-connectivity', 'ueransim', 'files', 'ue.yaml'), 'utf8')).toContain(config.components.ueransim.ue.key);
+    const template = readFileSync(join(out, 'recipes-connectivity', 'ueransim', 'files', 'ue.yaml.in'), 'utf8');
+    expect(template).toMatch(/^supi: '@SUPI@'$/m);
+    expect(template).toMatch(/^key: '@KEY@'$/m);
+    expect(template).toMatch(/^op: '@OPC@'$/m);
+    expect(existsSync(join(out, 'recipes-connectivity', 'ueransim', 'files', 'ue.yaml'))).toBe(false);
   });
 });

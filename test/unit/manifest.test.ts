@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { licenseNames, parseLicenseManifest, summarizeLicenses } from '../../src/image/licenses.js';
 import { manifestJsonSchema, manifestSchema, type Manifest } from '../../src/image/manifest-schema.js';
+import { manifestIdentity } from '../../src/image/manifest.js';
 import { parsePackageList } from '../../src/image/package-list.js';
 import { schemasDir } from '../../src/package-paths.js';
 import { runCli } from '../helpers/cli.js';
@@ -42,7 +43,7 @@ const sha = (c: string) => c.repeat(64);
 /** A complete manifest as `vvehicle manifest` would write it, for schema checks. */
 function sampleManifest(): Manifest {
   return {
-    schemaVersion: 1,
+    schemaVersion: 2,
     name: 'vvehicle-gateway',
     version: '0.1.0',
     buildId: '20261128093015-0123456789ab',
@@ -60,6 +61,7 @@ function sampleManifest(): Manifest {
       { role: 'kernel', path: 'Image', sha256: sha('c'), size: 10, format: 'arm64-image' },
     ],
     boot: { method: 'direct-kernel', kernel: 'Image', disk: 'vvehicle-gateway-0.1.0.qcow2', cmdline: 'root=/dev/vda rw console=ttyAMA0,115200n8', machine: 'virt', cpu: 'cortex-a57', memoryMiB: 2048, cpus: 2, diskBus: 'virtio-blk-pci', nic: 'virtio-net-pci' },
+    identity: manifestIdentity(),
     packages: { source: null, count: 0, items: [] },
     licenses: { source: null, note: 'none', flagPatterns: ['GPL-3.0*', 'AGPL-3.0*'], packageCount: 0, byLicense: {}, flagged: [] },
     sbom: null,
@@ -133,7 +135,9 @@ describe('manifest schema', () => {
       ['a disk without backing format', (m) => ({ ...m, artifacts: [{ ...m.artifacts[0]!, backingFormat: undefined }, m.artifacts[1]] })],
       ['a version that is not semver', (m) => ({ ...m, version: '1.0' })],
       ['an unknown key', (m) => ({ ...m, extra: true })],
-      ['schemaVersion 2', (m) => ({ ...m, schemaVersion: 2 })],
+      ['schemaVersion 1', (m) => ({ ...m, schemaVersion: 1 })],
+      ['no identity section', (m) => ({ ...m, identity: undefined })],
+      ['a secret credential over the kernel command line', (m) => ({ ...m, identity: { ...m.identity, delivery: { ...m.identity.delivery, kernelCmdline: { parameter: 'systemd.set_credential', secrets: true } } } })],
     ];
     for (const [what, mutate] of bad) {
       const data = JSON.parse(JSON.stringify(mutate(sampleManifest())));
@@ -148,5 +152,15 @@ describe('manifest schema', () => {
     expect(manifestSchema.safeParse(twoDisks).error?.issues[0]?.message).toBe('must hold exactly one disk artifact');
     const wrongKernel = { ...m, boot: { ...m.boot, kernel: 'vmlinuz' } };
     expect(manifestSchema.safeParse(wrongKernel).error?.issues[0]?.message).toBe('must be the path of the kernel artifact');
+  });
+
+  it('an initramfs artifact and boot.initrd come together (both or neither)', () => {
+    const m = sampleManifest();
+    const initramfs = { role: 'initramfs' as const, path: 'initrd.cpio.gz', sha256: sha('d'), size: 10, format: 'cpio-archive' as const };
+    const both = { ...m, artifacts: [...m.artifacts, initramfs], boot: { ...m.boot, initrd: 'initrd.cpio.gz' } };
+    expect(manifestSchema.safeParse(both).success).toBe(true);
+    expect(manifestValidator()(both)).toEqual([]);
+    expect(manifestSchema.safeParse({ ...m, artifacts: [...m.artifacts, initramfs] }).error?.issues[0]?.message).toBe('must be the path of the initramfs artifact (both or neither)');
+    expect(manifestSchema.safeParse({ ...m, boot: { ...m.boot, initrd: 'initrd.cpio.gz' } }).success).toBe(false);
   });
 });

@@ -75,10 +75,53 @@ describe('planProbes: a probe runs only when config enables it AND the health li
 
   it('checks answers: node_ series for /metrics, 200 for the otelcol health endpoint', () => {
     const [metrics, otel] = PROBES;
-    expect(metrics!.check(200, '# HELP go_gc\nnode_cpu_seconds_total{cpu="0"} 1\n')).toBeUndefined();
-    expect(metrics!.check(200, 'go_gc_duration_seconds 1\n')).toBe('answered 200 but without node_ series');
-    expect(metrics!.check(503, '')).toBe('answered HTTP 503');
-    expect(otel!.check(200, '{"status":"Server available"}')).toBeUndefined();
-    expect(otel!.check(500, '')).toBe('answered HTTP 500');
+    expect(metrics!.check(200, '# HELP go_gc\nnode_cpu_seconds_total{cpu="0"} 1\n', {})).toBeUndefined();
+    expect(metrics!.check(200, 'go_gc_duration_seconds 1\n', {})).toBe('answered 200 but without node_ series');
+    expect(metrics!.check(503, '', {})).toBe('answered HTTP 503');
+    expect(otel!.check(200, '{"status":"Server available"}', {})).toBeUndefined();
+    expect(otel!.check(500, '', {})).toBe('answered HTTP 500');
+  });
+
+  it('with a vehicle id, /metrics must carry it as the vvehicle_vehicle_info label', () => {
+    const [metrics] = PROBES;
+    const body = (id: string) => `node_cpu_seconds_total{cpu="0"} 1\nvvehicle_vehicle_info{hostname="h",identity="ok",supi="imsi-1",vehicle_id="${id}"} 1\n`;
+    expect(metrics!.check(200, body('veh-1'), { vehicleId: 'veh-1' })).toBeUndefined();
+    expect(metrics!.check(200, body('veh-10'), { vehicleId: 'veh-1' })).toBe('answered 200 but without vvehicle_vehicle_info{vehicle_id="veh-1"} 1');
+  });
+});
+
+describe('identity judgement', () => {
+  const identity = { state: 'ok' as const, vehicleId: 'veh-1', hostname: 'veh-1', supi: 'imsi-208930000000001', missing: [], invalid: [] };
+  const echo = { kind: 'echo' as const, vehicleId: 'veh-1', hostname: 'veh-1', supi: 'imsi-208930000000001' };
+
+  it('passes when the health line echoes what smoke passed, and names each field that differs', () => {
+    expect(healthProblems({ ...healthy, identity }, false, echo)).toEqual([]);
+    expect(healthProblems({ ...healthy, identity: { ...identity, vehicleId: 'veh-2', hostname: 'vvehicle' } }, false, echo)).toEqual([
+      'identity vehicleId is "veh-2", smoke passed "veh-1"',
+      'identity hostname is "vvehicle", smoke passed "veh-1"',
+    ]);
+    expect(healthProblems(healthy, false, echo)).toEqual(['the health line reports no identity (the image has no vvehicle-identity unit)']);
+  });
+
+  it('without identity: "missing" and nr-ue not started pass; nr-ue running, or another state, fail', () => {
+    const missing = { ...identity, state: 'missing' as const, vehicleId: null, supi: null, missing: ['vvehicle.vehicle-id'] };
+    const stopped = { ...healthy, units: { ...healthy.units, 'nr-ue.service': 'inactive' }, identity: missing };
+    expect(healthProblems(stopped, false, { kind: 'missing' })).toEqual([]);
+    // inactive nr-ue is a problem when identity was passed
+    expect(healthProblems({ ...stopped, identity }, false, echo)).toEqual(['unit nr-ue.service is inactive (want active)']);
+    expect(healthProblems({ ...healthy, identity: missing }, false, { kind: 'missing' })).toEqual(['nr-ue.service is active without identity (want it not started)']);
+    expect(healthProblems({ ...stopped, units: { ...stopped.units, 'nr-ue.service': 'failed' } }, false, { kind: 'missing' })).toEqual(['unit nr-ue.service is failed (want active)']);
+    expect(healthProblems({ ...stopped, identity }, false, { kind: 'missing' })).toEqual(['identity is "ok", want "missing" (smoke passed no identity)']);
+  });
+
+  it('a malformed value is "invalid", named, and fails an echo', () => {
+    const invalid = { ...identity, state: 'invalid' as const, supi: null, invalid: ['vvehicle.ue.supi'] };
+    expect(healthProblems({ ...healthy, identity: invalid }, false, echo)).toEqual(['identity is "invalid" (invalid vvehicle.ue.supi), want "ok" for the identity smoke passed']);
+  });
+
+  it('parseHealth keeps the identity and refuses an unknown state', () => {
+    const line = JSON.stringify({ ...healthy, identity });
+    expect(parseHealth(line)).toEqual({ report: { ...healthy, identity } });
+    expect(parseHealth(JSON.stringify({ ...healthy, identity: { ...identity, state: 'maybe' } }))).toMatchObject({ problem: expect.stringContaining('identity.state') });
   });
 });

@@ -1,3 +1,5 @@
+import { readFileSync, statSync } from 'node:fs';
+import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
 import { requiredUnits } from '../../src/smoke/required-units.js';
@@ -5,6 +7,8 @@ import { chooseAccel } from '../../src/host/accel.js';
 import { smokeJunitXml } from '../../src/smoke/junit.js';
 import type { SmokeResult } from '../../src/smoke/types.js';
 import { bootArgs, machineFor, type BootSpec } from '../../src/tools/qemu.js';
+import { credentialFwCfg, smokeTestIdentity } from '../../src/smoke/identity.js';
+import { tempDir } from '../helpers/tmp.js';
 
 const spec: BootSpec = {
   accel: 'tcg',
@@ -27,6 +31,26 @@ describe('qemu-system-aarch64 argv', () => {
     ]);
   });
 
+  it('passes credentials as fw_cfg items: secrets as 0600 files (never in argv), commas doubled', () => {
+    const dir = tempDir();
+    const { credentials } = smokeTestIdentity({ mcc: '001', mnc: '01' }, { 'vvehicle.ue.gnb-search-list': '10.0.0.1,10.0.0.2' });
+    const args = bootArgs({ ...spec, fwCfg: credentialFwCfg(credentials, dir) });
+    const items = args.flatMap((a, i) => (args[i - 1] === '-fw_cfg' ? [a] : []));
+    expect(items).toEqual([
+      'name=opt/io.systemd.credentials/vvehicle.vehicle-id,string=vvehicle-smoke',
+      'name=opt/io.systemd.credentials/vvehicle.hostname,string=vvehicle-smoke',
+      'name=opt/io.systemd.credentials/vvehicle.ue.supi,string=imsi-001010000000001',
+      `name=opt/io.systemd.credentials/vvehicle.ue.key,file=${join(dir, 'credential-vvehicle.ue.key')}`,
+      `name=opt/io.systemd.credentials/vvehicle.ue.opc,file=${join(dir, 'credential-vvehicle.ue.opc')}`,
+      'name=opt/io.systemd.credentials/vvehicle.ue.gnb-search-list,string=10.0.0.1,,10.0.0.2',
+    ]);
+    expect(args.join(' ')).not.toContain(credentials['vvehicle.ue.key']);
+    expect(readFileSync(join(dir, 'credential-vvehicle.ue.key'), 'utf8')).toBe(credentials['vvehicle.ue.key']);
+    expect(statSync(join(dir, 'credential-vvehicle.ue.opc')).mode & 0o777).toBe(0o600);
+    // a fresh K/OPc per run: a throwaway test subscriber
+    expect(smokeTestIdentity({ mcc: '001', mnc: '01' }).credentials['vvehicle.ue.key']).not.toBe(credentials['vvehicle.ue.key']);
+  });
+
   it('uses the host CPU and GICv3 under KVM, and passes an initrd when given', () => {
     const args = bootArgs({ ...spec, accel: 'kvm', initrd: '/img/initrd' });
     expect(args.slice(0, 6)).toEqual(['-M', 'virt,gic-version=3', '-accel', 'kvm', '-cpu', 'host']);
@@ -42,10 +66,10 @@ describe('qemu-system-aarch64 argv', () => {
 });
 
 describe('required units', () => {
-  it('are the core targets, the health unit and the enabled payloads of the config', () => {
+  it('are the core targets, the health and identity units and the enabled payloads of the config', () => {
     const { config } = loadConfig({ cwd: '/nonexistent' });
     expect(requiredUnits(config)).toEqual([
-      'vvehicle-health.service', 'systemd-networkd.service', 'local-fs.target', 'sysinit.target', 'basic.target', 'multi-user.target',
+      'vvehicle-health.service', 'vvehicle-identity.service', 'systemd-networkd.service', 'local-fs.target', 'sysinit.target', 'basic.target', 'multi-user.target',
       'node_exporter.socket', 'node_exporter.service', 'otelcol-contrib.service', 'nr-ue.service',
     ]);
     const noUe = { ...config, components: { ...config.components, ueransim: { ...config.components.ueransim, enabled: false } } };

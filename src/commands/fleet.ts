@@ -1,0 +1,269 @@
+import { randomBytes } from 'node:crypto';
+import { chmodSync, existsSync, mkdirSync } from 'node:fs';
+import { join, relative, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../image/atomic.js';
+import { fleetDown } from '../fleet/down.js';
+import { DEFAULT_FLEET_DIR, FLEET_FILE, readFleet, readSecrets, SECRETS_FILE, writeFleet, writeSecrets, type Fleet, type FleetHost } from '../fleet/fleet-file.js';
+import { planFleet } from '../fleet/plan.js';
+import { openPublishedImage } from '../fleet/published-image.js';
+import { fleetStatus, type VehicleStatus } from '../fleet/status.js';
+import type { Storage } from '../fleet/storage.js';
+import { formatHoldsSecrets, readSubscribersCsv, renderSubscribers, SUBSCRIBER_FORMATS, type SubscriberFormat } from '../fleet/subscribers.js';
+import { prepareUp, runUp, type UpPlan } from '../fleet/up.js';
+import { runSignal } from '../signals.js';
+import { checkConnection, hostCpuCount } from '../tools/virsh.js';
+import { runTasks } from '../progress/listr-renderer.js';
+
+/** `vvehicle fleet …`: the first consumer of a published manifest (it reads nothing else of ours). */
+export const DEFAULT_URI = 'qemu:///system';
+
+export interface FleetCommon {
+  dir?: string;
+}
+
+export interface FleetPlanOptions extends FleetCommon {
+  image: string;
+  count: string;
+  name?: string;
+  connect?: string;
+  host?: string[];
+  mcc?: string;
+  mnc?: string;
+  baseImsi?: string;
+  subscribers?: string;
+  gnb?: string[];
+  dnn?: string;
+  sst?: string;
+  sd?: string;
+  memory?: string;
+  vcpus?: string;
+  cpuPinning?: 'strict' | 'off';
+  network?: string;
+  json?: boolean;
+}
+
+const fleetDir = (o: FleetCommon, cwd: string) => resolve(cwd, o.dir ?? DEFAULT_FLEET_DIR);
+
+function wholeNumber(value: string | undefined, flag: string, min = 1): number | undefined {
+  if (value === undefined) return undefined;
+  if (!/^[0-9]+$/.test(value) || Number(value) < min) throw new UserError(`${flag} must be a whole number of at least ${min}, got "${value}"`);
+  return Number(value);
+}
+
+/** `URI[,cores=N][,reserved=0,2-3]`: reserved takes the rest of the spec (its list has commas too). */
+export function parseHostSpec(spec: string): { uri: string; cores?: number; reserved?: number[] } {
+  const [uri, ...rest] = spec.split(',');
+  if (!uri || !/^[a-z][a-z0-9+.-]*:\/\//.test(uri)) throw new UserError(`--host "${spec}": must start with a libvirt URI such as qemu:///system or qemu+ssh://host/system`);
+  const out: { uri: string; cores?: number; reserved?: number[] } = { uri };
+  let inReserved = false;
+  for (const part of rest) {
+    const [key, value] = part.includes('=') ? part.split('=', 2) : [inReserved ? 'reserved' : part, undefined];
+    if (key === 'cores' && value !== undefined) {
+      out.cores = wholeNumber(value, `--host ${uri} cores`)!;
+      inReserved = false;
+    } else if (key === 'reserved') {
+      inReserved = true;
+      const item = value ?? part;
+      const range = /^(\d+)(?:-(\d+))?$/.exec(item);
+      if (!range) throw new UserError(`--host ${uri}: reserved "${item}" must be core numbers or ranges (0,2-3)`);
+      const [from, to] = [Number(range[1]), Number(range[2] ?? range[1])];
+      out.reserved = [...(out.reserved ?? []), ...Array.from({ length: to - from + 1 }, (_, i) => from + i)];
+    } else throw new UserError(`--host ${uri}: unknown setting "${part}" (want cores=N, reserved=LIST)`);
+  }
+  return out;
+}
+
+function parseNetwork(value: string | undefined): Fleet['network'] {
+  if (!value || value === 'user') return { type: 'user' };
+  const m = /^(network|bridge):([A-Za-z0-9_.-]+)$/.exec(value);
+  if (!m) throw new UserError(`--network "${value}": want user, network:<libvirt network> or bridge:<host bridge>`);
+  return { type: m[1] as 'network' | 'bridge', name: m[2]! };
+}
+
+export async function fleetPlanCommand(options: FleetPlanOptions, cwd = process.cwd()): Promise<string> {
+  const dir = fleetDir(options, cwd);
+  const count = wholeNumber(options.count, '--count', 0)!;
+  if (count < 1) throw new UserError('--count must be at least 1');
+  const name = options.name ?? 'vv';
+  if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) throw new UserError(`--name "${name}": lower-case letters, digits and -, starting with a letter, at most 31`);
+  const mcc = options.mcc ?? '001';
+  const mnc = options.mnc ?? '01';
+  if (!/^[0-9]{3}$/.test(mcc)) throw new UserError(`--mcc must be 3 digits, got "${mcc}"`);
+  if (!/^[0-9]{2,3}$/.test(mnc)) throw new UserError(`--mnc must be 2 or 3 digits, got "${mnc}"`);
+  if (options.subscribers && options.baseImsi) throw new UserError('--subscribers and --base-imsi exclude each other: SUPIs come from the CSV or from the base IMSI');
+  const sd = options.sd?.toLowerCase();
+  if (sd !== undefined && !/^[0-9a-f]{6}$/.test(sd)) throw new UserError(`--sd must be 6 hex digits, got "${options.sd}"`);
+  const dnn = options.dnn ?? 'internet';
+  if (!/^[a-z0-9][a-z0-9.-]*$/.test(dnn)) throw new UserError(`--dnn "${dnn}": lower-case letters, digits, . and -`);
+  const gnb = options.gnb ?? [];
+  for (const g of gnb) if (!/^[A-Za-z0-9.:-]+$/.test(g)) throw new UserError(`--gnb "${g}" must be an IP address or host name`);
+  const network = parseNetwork(options.network);
+
+  const image = openPublishedImage(resolve(cwd, options.image));
+  const disk = image.manifest.artifacts.find((a) => a.role === 'disk')!;
+  const csv = options.subscribers ? { file: resolve(cwd, options.subscribers), rows: readSubscribersCsv(resolve(cwd, options.subscribers)) } : undefined;
+  const specs = (options.host?.length ? options.host : [options.connect ?? DEFAULT_URI]).map(parseHostSpec);
+  const hosts: FleetHost[] = [];
+  for (const spec of specs) {
+    // without cores=, ask the host (this also refuses an unknown URI before anything is written)
+    let cores = spec.cores;
+    if (cores === undefined) {
+      await checkConnection(spec.uri, { signal: runSignal });
+      cores = await hostCpuCount(spec.uri, { signal: runSignal });
+    }
+    const reserved = spec.reserved ?? (cores >= 4 ? [0] : []);
+    const outside = reserved.filter((c) => c >= cores);
+    if (outside.length) throw new UserError(`--host ${spec.uri}: reserved core(s) ${outside.join(', ')} beyond its ${cores} cores`);
+    hosts.push({ uri: spec.uri, cores, reserved });
+  }
+
+  const previous = readSecrets(dir);
+  const { fleet, secrets, generated } = planFleet({
+    name,
+    count,
+    image: { manifest: image.manifestPath, name: image.manifest.name, version: image.manifest.version, buildId: image.manifest.buildId, diskSha256: disk.sha256 },
+    mcc,
+    mnc,
+    ...(options.baseImsi ? { baseImsi: options.baseImsi } : {}),
+    ...(csv ? { csv } : {}),
+    gnbSearchList: gnb,
+    dnn,
+    sst: wholeNumber(options.sst, '--sst', 0) ?? 1,
+    ...(sd ? { sd } : {}),
+    memoryMiB: wholeNumber(options.memory, '--memory', 128) ?? image.manifest.boot.memoryMiB,
+    vcpus: wholeNumber(options.vcpus, '--vcpus') ?? image.manifest.boot.cpus,
+    cpuPinning: options.cpuPinning ?? 'strict',
+    network,
+    hosts,
+    ...(previous ? { previous } : {}),
+    newSecret: () => randomBytes(16).toString('hex'),
+  });
+  if (fleet.subscribers.sst > 255) throw new UserError('--sst must be 0 to 255');
+
+  mkdirSync(dir, { recursive: true });
+  writeSecrets(dir, secrets);
+  writeFleet(dir, fleet);
+  if (options.json) return JSON.stringify(fleet, null, 2);
+  const rel = relative(cwd, dir) || '.';
+  return [
+    `planned ${fleet.vehicles.length} vehicle(s) of ${fleet.image.name} ${fleet.image.version} in ${rel}/${FLEET_FILE}`,
+    ...fleet.vehicles.map((v) => `  ${v.id}  ${v.supi}  ${v.mac}  ${v.host}${v.cpuset.length ? `  cores ${v.cpuset.join(',')}` : ''}`),
+    `keys: ${rel}/${SECRETS_FILE} (0600; ${generated} generated now, the rest ${csv ? 'imported or ' : ''}kept)`,
+    ...fleet.notes.map((n) => `note: ${n}`),
+    `next: vvehicle fleet up --dir ${rel}`,
+  ].join('\n');
+}
+
+export interface FleetUpOptions extends FleetCommon {
+  storage?: Storage;
+  parallel?: string;
+  json?: boolean;
+}
+
+export async function fleetUpCommand(options: FleetUpOptions, cwd = process.cwd()): Promise<string> {
+  const dir = fleetDir(options, cwd);
+  const parallel = wholeNumber(options.parallel, '--parallel') ?? 4;
+  const storage = options.storage ?? 'overlay';
+  const logFile = join(dir, 'logs', `up-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
+  const upOptions = { dir, storage, parallel, signal: runSignal, logFile };
+  const ctx: { plan?: UpPlan; result?: { started: string[]; alreadyUp: string[] } } = {};
+  await runTasks(
+    [
+      {
+        title: 'check the fleet, the published image and libvirt',
+        task: async (_c, task) => {
+          ctx.plan = await prepareUp({ ...upOptions, logFile: undefined }, { step: (t) => (task.output = t), progress: (t) => (task.output = t) });
+          task.title = `checked: ${ctx.plan.todo.length} to start, ${ctx.plan.running.length} already up, disk sha256 matches the manifest`;
+        },
+      },
+      {
+        title: 'create and start the vehicles',
+        task: async (_c, task) => {
+          mkdirSync(join(dir, 'logs'), { recursive: true });
+          ctx.result = await runUp(ctx.plan!, upOptions, { step: (t) => (task.title = t), progress: (t) => (task.output = t) });
+          task.title = `started ${ctx.result.started.length} vehicle(s)`;
+        },
+        rendererOptions: { persistentOutput: true },
+      },
+    ],
+    {},
+  ).catch((error: unknown) => {
+    if (existsSync(join(dir, 'state.json'))) {
+      const hint = `\`vvehicle fleet down --dir ${relative(cwd, dir) || '.'}\` removes what this up created`;
+      if (error instanceof UserError) throw new UserError(error.message, error.hint ? `${error.hint}; ${hint}` : hint);
+      if (error instanceof Error) error.message += `\n(${hint})`;
+    }
+    throw error;
+  });
+  const r = ctx.result!;
+  if (options.json) return JSON.stringify(r, null, 2);
+  return [
+    `started ${r.started.length} vehicle(s)${r.alreadyUp.length ? `, ${r.alreadyUp.length} already up` : ''}`,
+    `next: vvehicle fleet status --dir ${relative(cwd, dir) || '.'}`,
+  ].join('\n');
+}
+
+export async function fleetStatusCommand(options: FleetCommon & { json?: boolean; parallel?: string; wait?: string }, cwd = process.cwd()): Promise<{ text: string; healthy: boolean }> {
+  const dir = fleetDir(options, cwd);
+  const waitMs = (wholeNumber(options.wait, '--wait', 0) ?? 0) * 1000;
+  const until = Date.now() + waitMs;
+  let status = await fleetStatus(dir, { parallel: wholeNumber(options.parallel, '--parallel') ?? 8, signal: runSignal });
+  // --wait: a vehicle that is down or unhealthy is final only at the deadline (it may still be booting)
+  while (!status.every((s) => s.verdict === 'healthy') && Date.now() < until) {
+    await new Promise((r) => setTimeout(r, 1000));
+    runSignal.throwIfAborted();
+    status = await fleetStatus(dir, { parallel: 8, signal: runSignal });
+  }
+  const healthy = status.every((s) => s.verdict === 'healthy');
+  if (options.json) return { text: JSON.stringify({ healthy, vehicles: status }, null, 2), healthy };
+  return { text: statusTable(status), healthy };
+}
+
+function statusTable(status: VehicleStatus[]): string {
+  const rows = status.map((s) => [s.id, s.state, s.verdict, s.identity?.supi ?? '-', s.identity?.hostname ?? '-', s.problems[0] ?? '']);
+  const head = ['VEHICLE', 'DOMAIN', 'HEALTH', 'SUPI (echoed)', 'HOSTNAME (echoed)', 'PROBLEM'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => r[i]!.length)));
+  const line = (r: string[]) => r.map((c, i) => c.padEnd(widths[i]!)).join('  ').trimEnd();
+  const counts = ['healthy', 'unhealthy', 'booting', 'down'].map((v) => `${status.filter((s) => s.verdict === v).length} ${v}`).join(', ');
+  return [line(head), ...rows.map(line), `${status.length} vehicle(s): ${counts}`].join('\n');
+}
+
+export async function fleetDownCommand(options: FleetCommon & { json?: boolean; parallel?: string }, cwd = process.cwd()): Promise<string> {
+  const dir = fleetDir(options, cwd);
+  const ctx: { result?: Awaited<ReturnType<typeof fleetDown>> } = {};
+  await runTasks(
+    [
+      {
+        title: 'destroy, undefine and remove the vehicles',
+        task: async (_c, task) => {
+          ctx.result = await fleetDown(dir, { parallel: wholeNumber(options.parallel, '--parallel') ?? 8, signal: runSignal, onProgress: (t) => (task.output = t) });
+          task.title = `${ctx.result.vehicles.length} vehicle(s) down`;
+        },
+      },
+    ],
+    {},
+  );
+  const r = ctx.result!;
+  if (options.json) return JSON.stringify(r, null, 2);
+  const removed = r.vehicles.filter((v) => v.domainWas !== 'absent' || v.disk === 'removed').length;
+  return `${removed} vehicle(s) removed, ${r.vehicles.length - removed} already gone; the published base was not touched (console logs kept in ${relative(cwd, join(dir, 'consoles')) || '.'})`;
+}
+
+export interface FleetSubscribersOptions extends FleetCommon {
+  format: SubscriberFormat;
+  out?: string;
+}
+
+export function fleetSubscribersCommand(options: FleetSubscribersOptions, cwd = process.cwd()): string | undefined {
+  if (!SUBSCRIBER_FORMATS.includes(options.format)) throw new UserError(`--format ${options.format}: want one of ${SUBSCRIBER_FORMATS.join(', ')}`);
+  const dir = fleetDir(options, cwd);
+  const fleet = readFleet(dir);
+  const text = renderSubscribers(fleet, formatHoldsSecrets(options.format) ? readSecrets(dir) : undefined, options.format);
+  if (!options.out) return text.trimEnd();
+  const out = resolve(cwd, options.out);
+  const mode = formatHoldsSecrets(options.format) ? 0o600 : 0o644;
+  writeFileAtomic(out, text, mode);
+  chmodSync(out, mode);
+  return undefined;
+}

@@ -1,0 +1,174 @@
+import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { UserError } from '../errors.js';
+import { writeFileAtomic } from '../image/atomic.js';
+import { checkConnection, defineDomain, domainState, guestDomainTypes, listDomains, startDomain } from '../tools/virsh.js';
+import { credentialFile, credentialValues, manifestCredentials, renderDomainXml } from './domain-xml.js';
+import { fleetDirs, readFleet, readSecrets, type Fleet, type FleetSecrets, type Vehicle } from './fleet-file.js';
+import { checkDiskSha256, openPublishedImage, type PublishedImage } from './published-image.js';
+import { entryFor, readState, recordIntent, type StateEntry } from './state.js';
+import { eachLimited, makeDisks, type Storage } from './storage.js';
+
+export interface UpReporter {
+  step(title: string): void;
+  progress(text: string): void;
+}
+
+export interface UpOptions {
+  dir: string;
+  storage: Storage;
+  /** How many domains are defined and started at once. */
+  parallel: number;
+  signal?: AbortSignal;
+  logFile?: string;
+}
+
+/** Everything `up` needs, checked before anything is created. */
+export interface UpPlan {
+  dir: string;
+  fleet: Fleet;
+  secrets: FleetSecrets;
+  image: PublishedImage;
+  domainTypes: Map<string, 'kvm' | 'qemu'>;
+  /** Vehicles to create (those whose domain this fleet already created are left as they are). */
+  todo: Vehicle[];
+  running: Vehicle[];
+}
+
+/**
+ * The checks of `fleet up`: fleet file and secrets, a published image whose disk still hashes to
+ * what the manifest (and the plan) say, every libvirt URI reachable and able to run aarch64 guests,
+ * and no foreign domain by one of our names. Any failure is a UserError and nothing is created.
+ */
+export async function prepareUp(options: UpOptions, report: UpReporter): Promise<UpPlan> {
+  const dir = resolve(options.dir);
+  const fleet = readFleet(dir);
+  const secrets = readSecrets(dir);
+  const missing = fleet.vehicles.filter((v) => !secrets?.subscribers[v.supi]);
+  if (missing.length) throw new UserError(`no K/OPc for ${missing.map((v) => v.supi).join(', ')} in ${join(dir, 'fleet.secrets.json')}`, 'run `vvehicle fleet plan` again (it keeps existing keys and adds missing ones)');
+  const image = openPublishedImage(fleet.image.manifest);
+  for (const path of [dir, image.disk, image.kernel, ...(image.initrd ? [image.initrd] : [])]) {
+    if (/[<>&'"]/.test(path) || path.includes('\n')) throw new UserError(`${path}: a path with quotes, <, > or & cannot go into a libvirt domain`, 'move the fleet dir or the published image');
+  }
+
+  if (fleet.vehicles.some((v) => isLocalUri(v.host))) {
+    for (const path of [dir, image.dir]) {
+      const closed = unsearchableAncestor(path);
+      if (closed) {
+        throw new UserError(
+          `${closed} is not searchable by others (mode ${(statSync(closed).mode & 0o777).toString(8)}): QEMU runs as libvirt's unprivileged user and cannot reach ${path}`,
+          `chmod o+x ${closed}, or keep the fleet dir and the published image under a directory such as /var/lib/vvehicle`,
+        );
+      }
+    }
+  }
+
+  const domainTypes = new Map<string, 'kvm' | 'qemu'>();
+  const existing = new Map<string, string[]>();
+  for (const uri of new Set(fleet.vehicles.map((v) => v.host))) {
+    report.step(`connect to ${uri}`);
+    await checkConnection(uri, { signal: options.signal });
+    const types = await guestDomainTypes(uri, 'aarch64', { signal: options.signal });
+    if (!types.length) throw new UserError(`${uri} cannot run aarch64 guests (no aarch64 in \`virsh capabilities\`)`, 'install qemu-system-arm (Debian) / qemu-system-aarch64 on that host');
+    domainTypes.set(uri, types.includes('kvm') ? 'kvm' : 'qemu');
+    existing.set(uri, await listDomains(uri, { signal: options.signal }));
+  }
+  const ours = new Set((readState(dir)?.vehicles ?? []).map((e) => `${e.host}\0${e.domain}`));
+  const todo: Vehicle[] = [];
+  const running: Vehicle[] = [];
+  for (const v of fleet.vehicles) {
+    if (!existing.get(v.host)!.includes(v.domain)) todo.push(v);
+    else if (ours.has(`${v.host}\0${v.domain}`)) running.push(v);
+    else throw new UserError(`a domain named ${v.domain} already exists on ${v.host} and was not made by this fleet`, `remove it (virsh -c ${v.host} undefine ${v.domain}) or plan the fleet under another --name`);
+  }
+
+  // every vehicle's credentials must be ones the image accepts, before anything is created
+  for (const v of fleet.vehicles) manifestCredentials(image.manifest, credentialValues(fleet, v, secrets!));
+
+  report.step(`check ${image.manifest.boot.disk} against its manifest`);
+  await checkDiskSha256(image, fleet.image.diskSha256, options.signal, (done, total) => report.progress(`sha256 ${total ? Math.floor((done / total) * 100) : 100}%`));
+  return { dir, fleet, secrets: secrets!, image, domainTypes, todo, running };
+}
+
+/**
+ * Creates and boots the vehicles of a checked plan. Each one is recorded in state.json before any of
+ * its parts exist, so an `up` that fails or is interrupted leaves only what `fleet down` removes.
+ */
+export async function runUp(plan: UpPlan, options: UpOptions, report: UpReporter): Promise<{ started: string[]; alreadyUp: string[] }> {
+  const { dir, fleet, secrets, image } = plan;
+  const entries = plan.todo.map((v) => entryFor(dir, v));
+  recordIntent(dir, fleet, options.storage, entries);
+  const d = fleetDirs(dir);
+  for (const sub of Object.values(d)) mkdirSync(sub, { recursive: true });
+  // QEMU runs as the hypervisor's user: it must traverse to its credential files (libvirt relabels
+  // each file for the domain while it runs), but nobody may list or read them
+  chmodSync(d.credentials, 0o711);
+
+  report.step(`${options.storage === 'overlay' ? 'overlays on' : 'copies of'} ${image.manifest.boot.disk} for ${entries.length} vehicle(s)`);
+  await makeDisks(image.disk, entries.map((e) => e.disk), options.storage, {
+    signal: options.signal,
+    logFile: options.logFile,
+    onDisk: (done, total) => report.progress(`${done}/${total} disks`),
+  });
+
+  report.step(`credentials and domain XML for ${entries.length} vehicle(s)`);
+  const byId = new Map(plan.todo.map((v) => [v.id, v]));
+  for (const e of entries) writeVehicleFiles(plan, byId.get(e.id)!, e, options.storage);
+
+  report.step(`define and start ${entries.length} domain(s)`);
+  const started: string[] = [];
+  await eachLimited(entries, options.parallel, async (e, done) => {
+    options.signal?.throwIfAborted();
+    rmSync(e.consoleLog, { force: true }); // a new boot, a new console
+    await defineDomain(e.host, e.xml, { signal: options.signal, logFile: options.logFile });
+    await startDomain(e.host, e.domain, { signal: options.signal, logFile: options.logFile });
+    started.push(e.domain);
+    report.progress(`${done()}/${entries.length} started (${e.domain})`);
+  });
+  // a vehicle from an earlier `up` that was stopped is started again
+  for (const v of plan.running) {
+    if ((await domainState(v.host, v.domain, { signal: options.signal })) === 'shut off') await startDomain(v.host, v.domain, { signal: options.signal, logFile: options.logFile });
+  }
+  return { started: started.sort(), alreadyUp: plan.running.map((v) => v.domain) };
+}
+
+/** qemu:///system has no host part: QEMU runs here, so our local paths are its paths. */
+export function isLocalUri(uri: string): boolean {
+  return /^[a-z0-9+]+:\/\/\/[^/]/.test(uri);
+}
+
+/** The first directory from / down to path that others cannot search (o+x), if any. */
+export function unsearchableAncestor(path: string): string | undefined {
+  const parts = resolve(path).split('/').filter(Boolean);
+  for (let i = 1; i <= parts.length; i++) {
+    const d = `/${parts.slice(0, i).join('/')}`;
+    const st = statSync(d, { throwIfNoEntry: false });
+    if (st?.isDirectory() && !(st.mode & 0o001)) return d;
+  }
+  return undefined;
+}
+
+function writeVehicleFiles(plan: UpPlan, vehicle: Vehicle, e: StateEntry, storage: Storage): void {
+  const credentials = manifestCredentials(plan.image.manifest, credentialValues(plan.fleet, vehicle, plan.secrets));
+  mkdirSync(e.credentialsDir, { recursive: true, mode: 0o711 });
+  chmodSync(e.credentialsDir, 0o711);
+  for (const c of credentials.filter((c) => c.secret)) {
+    const file = credentialFile(e, c.name);
+    writeFileSync(file, c.value, { mode: 0o600 });
+    chmodSync(file, 0o600);
+  }
+  const xml = renderDomainXml(
+    {
+      fleet: plan.fleet,
+      vehicle,
+      manifest: plan.image.manifest,
+      kernel: plan.image.kernel,
+      ...(plan.image.initrd ? { initrd: plan.image.initrd } : {}),
+      ...(storage === 'overlay' ? { backingFile: plan.image.disk } : {}),
+      paths: e,
+      domainType: plan.domainTypes.get(vehicle.host)!,
+    },
+    plan.secrets,
+  );
+  writeFileAtomic(e.xml, xml);
+}

@@ -1,0 +1,41 @@
+import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { existsSync, readdirSync, statSync } from 'node:fs';
+import { join } from 'node:path';
+import { packageRoot } from '../../src/package-paths.js';
+
+/** The installed program as users and CI start it: `node dist/cli.js`, a process of its own. */
+export const cliJs = join(packageRoot, 'dist', 'cli.js');
+
+function newestMtime(dir: string): number {
+  return Math.max(...readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => statSync(join(dir, f)).mtimeMs));
+}
+
+/** Builds dist/ when it is missing or older than src/ (running one test file alone). */
+export function ensureBuilt(): void {
+  if (!existsSync(cliJs) || statSync(cliJs).mtimeMs < newestMtime(join(packageRoot, 'src'))) {
+    execFileSync('npm', ['run', '--silent', 'build'], { cwd: packageRoot, stdio: 'pipe' });
+  }
+}
+
+export function vvehicleSync(args: string[], cwd: string, env: Record<string, string> = {}) {
+  const r = spawnSync(process.execPath, [cliJs, ...args], { cwd, encoding: 'utf8', env: { ...process.env, CI: 'true', ...env } });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
+}
+
+/**
+ * Starts the CLI with VVEHICLE_TEST_PAUSE_AT=<step> and resolves once it printed that it waits there,
+ * so the test can kill it at exactly that point.
+ */
+export async function startPausedAt(step: string, args: string[], cwd: string): Promise<{ child: ChildProcess; exited: Promise<number | null>; stderr: () => string }> {
+  const child = spawn(process.execPath, [cliJs, ...args], { cwd, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true', VVEHICLE_TEST_PAUSE_AT: step } });
+  let stderr = '';
+  const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+  await new Promise<void>((resolve, reject) => {
+    child.stderr!.setEncoding('utf8').on('data', (t: string) => {
+      stderr += t;
+      if (stderr.includes(`VVEHICLE-PAUSED ${step}`)) resolve();
+    });
+    void exited.then((code) => reject(new Error(`exited ${code} before pausing at ${step}:\n${stderr}`)));
+  });
+  return { child, exited, stderr: () => stderr };
+}

@@ -1,0 +1,131 @@
+import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { run } from '../../src/exec.js';
+import { credentialValueValid, IDENTITY_CREDENTIALS } from '../../src/identity/credentials.js';
+import { renderLayer } from '../../src/layer/render.js';
+import { loadForLayer } from '../helpers/layer.js';
+import { tempDir } from '../helpers/tmp.js';
+
+/**
+ * The rendered vvehicle-identity script, run for real by dash (Debian's /bin/sh, the systemd fixture) and
+ * busybox ash (AGL) on credential files as LoadCredential= hands them over. Only the run dir, the UE
+ * template and the host name file are pointed elsewhere.
+ */
+
+const K = '8baf473f2f8fd09487cccbd7097c6862';
+const OPC = '8e27b6af0e692e750f32667a3b14605d';
+const FULL = {
+  'vvehicle.vehicle-id': 'veh-007',
+  'vvehicle.hostname': 'veh-007',
+  'vvehicle.ue.supi': 'imsi-001010000000007',
+  'vvehicle.ue.key': K,
+  'vvehicle.ue.opc': OPC,
+};
+
+function layerFile(path: string, edit?: (c: ReturnType<typeof loadForLayer>['config']) => void): string {
+  const { config, plan } = loadForLayer();
+  edit?.(config);
+  return String(renderLayer(config, plan).find((f) => f.path === path)!.content);
+}
+
+async function runIdentity(shell: string[], credentials: Record<string, string> | null, script = layerFile('recipes-core/vvehicle-identity/files/vvehicle-identity')) {
+  const dir = tempDir();
+  const creds = join(dir, 'creds');
+  mkdirSync(creds);
+  for (const [name, value] of Object.entries(credentials ?? {})) writeFileSync(join(creds, name), value);
+  writeFileSync(join(dir, 'ue.yaml.in'), layerFile('recipes-connectivity/ueransim/files/ue.yaml.in'));
+  writeFileSync(join(dir, 'hostname'), 'vvehicle\n');
+  writeFileSync(join(dir, 'vvehicle-identity'), script);
+  const runDir = join(dir, 'run');
+  const result = await run(shell[0]!, [...shell.slice(1), join(dir, 'vvehicle-identity')], {
+    cwd: dir,
+    env: {
+      PATH: '/usr/bin:/bin',
+      ...(credentials ? { CREDENTIALS_DIRECTORY: creds } : {}),
+      VVEHICLE_RUN_DIR: runDir,
+      VVEHICLE_UE_TEMPLATE: join(dir, 'ue.yaml.in'),
+      VVEHICLE_HOSTNAME_FILE: join(dir, 'hostname'),
+    },
+  });
+  expect(result.stderr).toBe('');
+  expect(result.exitCode).toBe(0);
+  const read = (p: string) => (existsSync(join(runDir, p)) ? readFileSync(join(runDir, p), 'utf8') : null);
+  return {
+    stdout: result.stdout,
+    identity: JSON.parse(read('identity.json')!),
+    ueYaml: read('ueransim/ue.yaml'),
+    ueYamlMode: existsSync(join(runDir, 'ueransim/ue.yaml')) ? statSync(join(runDir, 'ueransim/ue.yaml')).mode & 0o777 : null,
+    otelEnv: read('otelcol-contrib.env')!,
+    prom: read('node-exporter/vvehicle.prom')!,
+    hostname: readFileSync(join(dir, 'hostname'), 'utf8'),
+    everything: [read('identity.json'), read('otelcol-contrib.env'), read('node-exporter/vvehicle.prom'), result.stdout].join('\n'),
+  };
+}
+
+for (const shell of [['dash'], ['busybox', 'sh']]) {
+  describe(`vvehicle-identity under ${shell.join(' ')}`, () => {
+    it('a complete identity: host name set, ue.yaml 0600 under /run, vehicle id for otelcol and Prometheus, no secret outside ue.yaml', async () => {
+      const r = await runIdentity(shell, { ...FULL, 'vvehicle.hostname': 'veh-007\n', 'vvehicle.ue.gnb-search-list': '10.0.0.1,gnb.lab' });
+      expect(r.identity).toEqual({ state: 'ok', vehicleId: 'veh-007', hostname: 'veh-007', supi: 'imsi-001010000000007', missing: [], invalid: [] });
+      expect(r.hostname).toBe('veh-007\n');
+      expect(r.ueYamlMode).toBe(0o600);
+      expect(r.ueYaml).toMatch(/^supi: 'imsi-001010000000007'$/m);
+      expect(r.ueYaml).toMatch(new RegExp(`^key: '${K}'$`, 'm'));
+      expect(r.ueYaml).toMatch(new RegExp(`^op: '${OPC}'$`, 'm'));
+      expect(r.ueYaml).toMatch(/^opType: 'OPC'$/m);
+      // the image's home network unless a credential overrides it; the gNBs from the credential
+      expect(r.ueYaml).toMatch(/^mcc: '208'$/m);
+      expect(r.ueYaml).toMatch(/^gnbSearchList: \['10\.0\.0\.1', 'gnb\.lab'\]$/m);
+      expect(r.ueYaml).not.toContain('@');
+      expect(r.otelEnv).toContain('\nOTEL_RESOURCE_ATTRIBUTES=vehicle.id=veh-007\n');
+      expect(r.prom).toContain('vvehicle_vehicle_info{vehicle_id="veh-007",hostname="veh-007",supi="imsi-001010000000007",identity="ok"} 1\n');
+      expect(r.everything).not.toContain(K);
+      expect(r.everything).not.toContain(OPC);
+    });
+
+    it('no credentials at all: "missing", no ue.yaml (nr-ue is not started), host name and telemetry without id', async () => {
+      const r = await runIdentity(shell, null);
+      expect(r.identity).toEqual({
+        state: 'missing', vehicleId: null, hostname: 'vvehicle', supi: null,
+        missing: ['vvehicle.vehicle-id', 'vvehicle.hostname', 'vvehicle.ue.supi', 'vvehicle.ue.key', 'vvehicle.ue.opc'], invalid: [],
+      });
+      expect(r.ueYaml).toBeNull();
+      expect(r.hostname).toBe('vvehicle\n');
+      expect(r.otelEnv).not.toContain('OTEL_RESOURCE_ATTRIBUTES');
+      expect(r.prom).toContain('vvehicle_vehicle_info{vehicle_id="",hostname="",supi="",identity="missing"} 1');
+      expect(r.stdout).toContain('identity missing: vvehicle.vehicle-id vvehicle.hostname vvehicle.ue.supi vvehicle.ue.key vvehicle.ue.opc (nr-ue is not started)');
+    });
+
+    it('malformed values are "invalid" and never reach ue.yaml: a bad SUPI, a short K, a line break smuggled into the MCC', async () => {
+      const r = await runIdentity(shell, { ...FULL, 'vvehicle.ue.supi': "imsi-00101'; rm -rf /", 'vvehicle.ue.key': K.slice(2), 'vvehicle.ue.mcc': "001\nkey: 'x'" });
+      expect(r.identity).toEqual({
+        state: 'invalid', vehicleId: 'veh-007', hostname: 'veh-007', supi: null, missing: [],
+        invalid: ['vvehicle.ue.supi', 'vvehicle.ue.key', 'vvehicle.ue.mcc'],
+      });
+      expect(r.ueYaml).toBeNull();
+      expect(r.everything).not.toContain('rm -rf');
+      expect(r.everything).not.toContain(K.slice(2));
+    });
+
+    it('a partial subscriber is "missing" and names what is absent; an old ue.yaml does not survive', async () => {
+      const { 'vvehicle.ue.opc': _, ...partial } = FULL;
+      const r = await runIdentity(shell, partial);
+      expect(r.identity).toMatchObject({ state: 'missing', vehicleId: 'veh-007', supi: 'imsi-001010000000007', missing: ['vvehicle.ue.opc'] });
+      expect(r.ueYaml).toBeNull();
+    });
+  });
+}
+
+describe('the credential patterns', () => {
+  it('mean the same to JavaScript and to grep -Ex (what the image checks at boot)', async () => {
+    const samples = ['veh-001', 'a', '-x', 'imsi-001010000000001', 'imsi-12345', K, K.toUpperCase(), K.slice(1), '001', '01', '1',
+      '10.0.0.1,gnb.lab', '10.0.0.1,', 'fe80::1', 'host.example', 'host_name', 'x'.repeat(63), 'x'.repeat(64), 'a b', ''];
+    for (const c of IDENTITY_CREDENTIALS) {
+      for (const sample of samples) {
+        const grep = await run('grep', ['-Eqx', '-e', c.pattern], { input: `${sample}\n`, allowFailure: true });
+        expect(grep.exitCode === 0, `${c.name} ${JSON.stringify(sample)}`).toBe(credentialValueValid(c.name, sample));
+      }
+    }
+  });
+});
