@@ -50,7 +50,9 @@ describe('vvehicle smoke when QEMU cannot start', () => {
     expect(r.junit).toContain(`<testcase classname="smoke.boot" name="QEMU starts"`);
     expect(r.junit).toContain(`<failure message="${xml(`QEMU could not start (exit 1): ${qemuLine}`)}"/>`);
     // the full command and QEMU's output stay where one looks for details
-    expect(r.stderr).toMatch(/\ncommand: qemu-system-aarch64 -M virt .*-device virtio-net-pci,netdev=net0,romfile=\n/);
+    // (the test identity's fw_cfg items end it; K and OPc only as file= paths, never their values)
+    expect(r.stderr).toMatch(/\ncommand: qemu-system-aarch64 -M virt .*-device virtio-net-pci,netdev=net0,romfile=( -fw_cfg \S+)*\n/);
+    expect(r.stderr).toMatch(/ -fw_cfg name=opt\/io\.systemd\.credentials\/vvehicle\.ue\.key,file=\S+credential-vvehicle\.ue\.key /);
     expect(r.console).toContain('$ qemu-system-aarch64 -M virt');
     expect(r.console).toContain(qemuLine);
   }, 120_000);
