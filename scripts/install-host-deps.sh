@@ -10,6 +10,7 @@ PACKAGES=(
   docker.io
   e2fsprogs cpio kmod busybox-static
   debootstrap qemu-user-static binfmt-support
+  kas
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libxml2-utils
   skopeo docker-registry
 )

@@ -5,20 +5,21 @@ import { Command, CommanderError, Option } from 'commander';
 import { describeError, exitCodeFor, Interrupted, UserError } from './errors.js';
 import { machineFault } from './faults.js';
 import { toolVersion } from './package-paths.js';
+import { STAGE_IDS } from './plan/types.js';
 import { installSignalHandlers, runCleanups, runSignal } from './signals.js';
 
 /**
  * Commander wiring only. Every error becomes an exit code here and nowhere else.
  * Commands are imported when they run, so `plan` does not pay for podman, QEMU and listr2 code.
  */
+const collect = (value: string, previous: string[] = []) => [...previous, value];
+
 function withCommon(cmd: Command): Command {
   return cmd
-    .option('-c, --config <file>', 'project file (default: ./vvehicle.yml if present, else the embedded gateway-qemuarm64 profile)')
-    .option('-w, --work-dir <dir>', 'work directory', 'vvehicle-work')
+    .option('-c, --config <file>', 'project file; repeat it (or join with ":") to merge files in order, e.g. -c base.yml -c ci.yml (default: ./vvehicle.yml if present, else the embedded gateway-qemuarm64 profile)', collect)
+    .option('-w, --work-dir <dir>', 'work directory (default: $VVEHICLE_WORK_DIR, else ./vvehicle-work)')
     .option('--debug', 'show stack traces for internal errors');
 }
-
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function program(out: (text: string) => void): { cli: Command; setExit: (code: number) => void; exit: () => number } {
   let exitCode = 0;
@@ -73,7 +74,7 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     cmd
       .option('--rewrite <from=to>', 'fetch a repository URL starting with FROM from TO instead (premirror style), repeatable', collect)
       .option('--reference-dir <dir>', 'reference clones named after each URL (created, then refreshed with a fetch)')
-      .option('--force', 'discard local changes in a checkout that has to move');
+      .option('--force', 'discard local changes in a checkout that has to move (to rerun a stage: build --force-stage S)');
   const withEngine = (cmd: Command) =>
     cmd
       .addOption(new Option('--engine <engine>', 'container engine (default: build.engine)').choices(['auto', 'docker', 'podman']))
@@ -85,9 +86,16 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
   withSources(withCommon(cli.command('sources').description('check out every layer repository at its pinned commit')))
     .action(async (opts) => out(await (await import('./commands/sources.js')).sourcesCommand(opts)));
 
-  withCommon(cli.command('lock').description('resolve branch-pinned repositories to commits in vvehicle.lock.yml'))
+  withCommon(cli.command('lock').description('pin branch-only repositories in <project>.lock.yml (existing pins are kept)'))
+    .argument('[repos...]', 'with --update: the repositories to move (default: all)')
+    .option('--update', 'move pins to the current branch tips (all, or the REPOs named)')
+    .option('--check', 'exit 2 unless the lock file fits the configuration (for CI; offline, writes nothing)')
     .option('--rewrite <from=to>', 'fetch a repository URL starting with FROM from TO instead, repeatable', collect)
-    .action(async (opts) => out(await (await import('./commands/lock.js')).lockCommand(opts)));
+    .action(async (repos: string[], opts) => {
+      if (repos.length && !opts.update) throw new UserError(`lock ${repos.join(' ')}: naming repositories needs --update`, 'vvehicle lock --update REPO…');
+      if (opts.check && opts.update) throw new UserError('lock: --check and --update exclude each other');
+      out(await (await import('./commands/lock.js')).lockCommand({ ...opts, update: opts.update ? (repos.length ? repos : true) : undefined }));
+    });
 
   withCommon(cli.command('configure').description('write the bitbake build directory (bblayers.conf, vvehicle.conf; local.conf once)'))
     .action(async (opts) => out((await import('./commands/configure.js')).configureCommand(opts)));
@@ -109,10 +117,33 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .action(async (opts) => (await import('./commands/cache.js')).cacheServeCommand(opts, out));
 
   withEngine(withSources(withCommon(cli.command('build').description('run the pipeline by stage id; unchanged stages are skipped'))))
+    .argument('[bitbake-args...]', 'after --: more arguments for bitbake (e.g. -- -v ueransim)')
     .option('--only <ids>', 'run only these stages (comma-separated or repeated)', collect)
     .option('--skip <ids>', 'skip these stages (comma-separated or repeated)', collect)
     .option('--until <id>', 'stop after this stage')
-    .action(async (opts) => out(await (await import('./commands/build.js')).buildCommand(opts)));
+    .option('--force-stage <ids>', 'run these stages even if nothing changed (comma-separated or repeated)', collect)
+    .option('--target <name>', 'what bitbake builds instead of image.target (the run then stops after the bitbake stage)')
+    .option('--task <task>', 'bitbake task to run (bitbake -c; vvehicle\'s -c is --config), e.g. --task cleansstate --target ueransim')
+    .option('-k, --continue', 'bitbake -k: keep going after a failed task')
+    .addHelpText('after', `\nStage ids, in order: ${STAGE_IDS.join(' ')}\n(--only/--skip/--until/--force-stage take these; --force discards local changes in checkouts)`)
+    .action(async (bitbakeArgs: string[], opts) => out(await (await import('./commands/build.js')).buildCommand(opts, bitbakeArgs)));
+
+  withEngine(withSources(withCommon(cli.command('shell').description('interactive shell in the builder container with the build environment sourced (like kas shell)'))))
+    .argument('[command...]', 'after --: run this instead of a shell, e.g. -- devtool modify ueransim')
+    .action(async (command: string[], opts) => {
+      exitCode = await (await import('./commands/shell.js')).shellCommand(opts, command);
+    });
+
+  withEngine(withSources(withCommon(cli.command('bitbake').description('run bitbake with these arguments in the builder container (= shell -- bitbake ARGS)'))))
+    .argument('<bitbake-args...>', 'after --, e.g. -- -e virtual/kernel, -- -c devshell ueransim, -- -c populate_sdk vvehicle-image')
+    .action(async (args: string[], opts) => {
+      exitCode = await (await import('./commands/shell.js')).shellCommand(opts, ['bitbake', ...args]);
+    });
+
+  const exporter = cli.command('export').description('write the configuration in another tool\'s format');
+  withCommon(exporter.command('kas').description('a kas project file that builds the same image (kas 3.1 and newer)'))
+    .option('-o, --out <file>', 'write it here (atomically), with meta-vvehicle rendered next to it, instead of stdout')
+    .action(async (opts) => out(await (await import('./commands/export.js')).exportKasCommand(opts)));
 
   // image pipeline: convert, manifest, publish (issue 5)
   withCommon(cli.command('convert').description('convert the deployed ext4 rootfs to a qcow2 backing file, with kernel and metadata'))

@@ -1,11 +1,13 @@
 import { resolve } from 'node:path';
+import { hostPathOverrides, workDirFrom } from './build/host-environment.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import { buildPlan } from './plan/build-plan.js';
 import type { BuildPlan } from './plan/types.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
-  config?: string;
+  /** -c, repeatable; each may be a:b (kas style): merged in order. */
+  config?: string | string[];
   workDir?: string;
   debug?: boolean;
 }
@@ -20,9 +22,9 @@ export interface CommandContext {
 
 export const DEFAULT_WORK_DIR = 'vvehicle-work';
 
-/** Loads config and plan; touches nothing on disk. */
-export function openContext(options: CommonOptions, cwd = process.cwd()): CommandContext {
+/** Loads config and plan; touches nothing on disk. DL_DIR, SSTATE_DIR and VVEHICLE_WORK_DIR come from `env`. */
+export function openContext(options: CommonOptions, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): CommandContext {
   const loaded = loadConfig({ configPath: options.config, cwd });
-  const plan = buildPlan({ config: loaded.config, profile: loaded.profile, lock: loaded.lock });
-  return { loaded, plan, workDir: resolve(cwd, options.workDir ?? DEFAULT_WORK_DIR), cwd };
+  const plan = buildPlan({ config: loaded.config, profile: loaded.profile, lock: loaded.lock, hostPaths: hostPathOverrides(env) });
+  return { loaded, plan, workDir: resolve(cwd, workDirFrom(options.workDir, env, DEFAULT_WORK_DIR)), cwd };
 }

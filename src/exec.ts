@@ -200,3 +200,16 @@ export async function runStreaming(file: string, args: readonly string[], option
   const exitCode = typeof result.exitCode === 'number' ? result.exitCode : 1;
   return { command, exitCode };
 }
+
+/**
+ * Runs a program on our own terminal (stdin, stdout and stderr inherited): for `vvehicle shell` and
+ * `vvehicle bitbake`, whose output is the user's to read or pipe. The command line goes to the log.
+ */
+export async function runAttached(file: string, args: readonly string[], options: { logFile?: string; signal?: AbortSignal } = {}): Promise<{ command: string; exitCode: number }> {
+  const command = formatCommand(file, args);
+  if (options.logFile) appendFileSync(options.logFile, `$ ${command}\n`);
+  const result = await execa(file, args, { stdio: 'inherit', cancelSignal: options.signal, reject: false, forceKillAfterDelay: 5000 });
+  if (result.isCanceled) throw options.signal?.reason ?? new ToolError(command, 130, '', `${file} was cancelled`);
+  if ((result as { code?: string }).code === 'ENOENT') throw new ToolError(command, 127, '', notFoundMessage(file));
+  return { command, exitCode: typeof result.exitCode === 'number' ? result.exitCode : 1 };
+}

@@ -1,7 +1,6 @@
-import { fileURLToPath } from 'node:url';
 import type { Config } from '../config/schema.js';
 import { isLoopbackHost } from '../host/address.js';
-import type { Mount, RunSpec } from './container-argv.js';
+import type { RunSpec } from './container-argv.js';
 
 /**
  * What the build container needs to reach the shared caches the config names. bitbake talks to a
@@ -22,10 +21,4 @@ export function cacheNetwork(build: Config['build'], wanted: RunSpec['network'])
   if (!servers.length || wanted === 'host') return wanted;
   if (servers.some(isLoopbackHost)) return 'host';
   return 'default';
-}
-
-/** file:// sstate mirrors and premirrors are read in place: mounted read-only at the same path. */
-export function mirrorMounts(build: Config['build']): Mount[] {
-  const paths = [...build.sstateMirrors, ...build.premirrors].filter((m) => m.startsWith('file://')).map((m) => fileURLToPath(m).replace(/\/+$/, ''));
-  return [...new Set(paths)].sort().map((path) => ({ path, readOnly: true }));
 }

@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import type { BuildPlan } from '../plan/types.js';
 import { writeFileAtomic, writeIfChanged } from './files.js';
 import { renderTemplate } from '../templates.js';
+import { aglFeatureConf } from './agl-features.js';
 
 /** Absolute paths of the build directory; the same inside the container (mounted at the same path). */
 export function buildPaths(plan: BuildPlan, workDir: string) {
@@ -24,6 +25,7 @@ export interface ConfigureResult {
   topdir: string;
   written: string[];
   localConfCreated: boolean;
+  notes: string[];
 }
 
 /**
@@ -33,12 +35,15 @@ export interface ConfigureResult {
 export function writeBuildConf(plan: BuildPlan, workDir: string): ConfigureResult {
   const paths = buildPaths(plan, workDir);
   const written: string[] = [];
+  const features = aglFeatureConf(plan, workDir);
   const bblayers = renderTemplate('build/bblayers.conf.hbs', {
     profile: plan.profile,
+    header: plan.bblayersConfHeader,
+    features: features.bblayers,
     layers: plan.bblayers.map((l) => (l.startsWith('/') ? l : join(workDir, l))),
   });
   if (writeIfChanged(join(paths.conf, 'bblayers.conf'), bblayers)) written.push('conf/bblayers.conf');
-  const managed = renderTemplate('build/vvehicle.conf.hbs', { profile: plan.profile, configDigest: plan.configDigest, lines: plan.managedConf });
+  const managed = renderTemplate('build/vvehicle.conf.hbs', { profile: plan.profile, configDigest: plan.configDigest, lines: [...plan.managedConf, ...features.local] });
   if (writeIfChanged(join(paths.conf, 'vvehicle.conf'), managed)) written.push('conf/vvehicle.conf');
   const localConf = join(paths.conf, 'local.conf');
   const localConfCreated = !existsSync(localConf);
@@ -46,5 +51,5 @@ export function writeBuildConf(plan: BuildPlan, workDir: string): ConfigureResul
     writeFileAtomic(localConf, renderTemplate('build/local.conf.hbs', {}));
     written.push('conf/local.conf');
   }
-  return { topdir: paths.topdir, written, localConfCreated };
+  return { topdir: paths.topdir, written, localConfCreated, notes: features.notes };
 }

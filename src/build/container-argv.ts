@@ -29,6 +29,8 @@ export interface RunSpec {
   network: 'none' | 'default' | 'host';
   kvm: boolean;
   selinuxEnforcing: boolean;
+  /** Keep stdin open, and allocate a terminal when ours is one (vvehicle shell). */
+  interactive?: { tty: boolean };
   command: readonly string[];
 }
 
@@ -52,6 +54,7 @@ export function containerUser(spec: Pick<RunSpec, 'engine' | 'hostUid' | 'hostGi
 export function runArgv(spec: RunSpec): string[] {
   const user = containerUser(spec);
   const args = [...spec.globalArgs, 'run', '--rm', '--name', spec.name, ...user.args];
+  if (spec.interactive) args.push('--interactive', ...(spec.interactive.tty ? ['--tty'] : []));
   if (spec.network !== 'default') args.push('--network', spec.network);
   if (spec.selinuxEnforcing) args.push('--security-opt', 'label=disable');
   if (spec.kvm) args.push('--device', '/dev/kvm');

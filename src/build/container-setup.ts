@@ -1,7 +1,8 @@
 import type { PipelineState } from '../stages/types.js';
 import { bitbakeLogFile } from './bitbake-run.js';
-import { cacheNetwork, mirrorMounts } from './cache-access.js';
+import { cacheNetwork } from './cache-access.js';
 import { prepareMounts, type ContainerSetup } from './container.js';
+import { hostMounts, passedVariables } from './host-environment.js';
 
 /** The container setup for bitbake stages, from what earlier stages produced. */
 export function containerSetupFor(state: PipelineState): ContainerSetup {
@@ -13,8 +14,8 @@ export function containerSetupFor(state: PipelineState): ContainerSetup {
     plan: state.context.plan,
     workDir: state.context.workDir,
     kvm: build.kvm,
-    passEnv: build.env,
-    mirrorMounts: mirrorMounts(build),
+    passEnv: passedVariables(state.context.loaded.config, process.env),
+    hostMounts: hostMounts(state.context.loaded.config, state.context.plan, state.context.workDir, process.env),
     widenNetwork: (wanted) => cacheNetwork(build, wanted),
   };
   prepareMounts(setup);

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, lchownSync, lstatSync, mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { runStreaming } from '../exec.js';
+import { runAttached, runStreaming } from '../exec.js';
 import { writeFileAtomic } from '../image/atomic.js';
 import type { BuildPlan } from '../plan/types.js';
 import { onCleanup } from '../signals.js';
@@ -9,6 +9,7 @@ import { removeContainer, type Engine } from '../tools/engine.js';
 import { BUILDER_GID, BUILDER_UID, containerUser, runArgv, type Mount, type RunSpec } from './container-argv.js';
 import { buildPaths } from './configure.js';
 import { selinuxEnforcing } from './preflight.js';
+import { UserError } from '../errors.js';
 
 export interface ContainerSetup {
   engine: Engine;
@@ -16,10 +17,10 @@ export interface ContainerSetup {
   plan: BuildPlan;
   workDir: string;
   kvm: boolean;
-  /** build.env: host variables passed through to bitbake. */
+  /** Host variables passed through to bitbake by name (build.env, proxies, SSH_AUTH_SOCK). */
   passEnv: readonly string[];
-  /** file:// mirrors, read in place. */
-  mirrorMounts?: readonly Mount[];
+  /** Host paths outside the work dir the build reads (mirrors, reference objects, build.mounts); never created or chowned. */
+  hostMounts?: readonly Mount[];
   /** Widens a command's network just enough to reach the configured hash servers. */
   widenNetwork?: (wanted: RunSpec['network']) => RunSpec['network'];
 }
@@ -63,7 +64,7 @@ export function runSpec(setup: ContainerSetup, name: string, command: readonly s
     image: setup.image,
     hostUid: process.getuid?.() ?? 0,
     hostGid: process.getgid?.() ?? 0,
-    mounts: [...buildMounts(setup.plan, setup.workDir), ...(setup.mirrorMounts ?? [])],
+    mounts: [...buildMounts(setup.plan, setup.workDir), ...(setup.hostMounts ?? [])],
     workdir: buildPaths(setup.plan, setup.workDir).topdir,
     env: containerEnv(setup.plan, setup.workDir, setup.passEnv),
     passEnv: setup.passEnv,
@@ -126,6 +127,44 @@ export async function runInContainer(
   } finally {
     if (!ok) await removeContainer(setup.engine, name);
     rmSync(record, { force: true });
+    forget();
+  }
+}
+
+/**
+ * The build environment as `oe-init-build-env` makes it, then the user's command (or an interactive shell).
+ * A fixed script: poky's dir, TOPDIR and the command are positional parameters, never spliced into the text.
+ */
+export const BUILD_ENV_SCRIPT =
+  'cd "$1" && . ./oe-init-build-env "$2" >/dev/null || exit 1; shift 2; ' +
+  'if [ $# -gt 0 ]; then exec "$@"; fi; ' +
+  'if command -v bash >/dev/null; then exec bash -i; fi; exec sh -i';
+
+export function buildEnvCommand(plan: BuildPlan, workDir: string, command: readonly string[]): string[] {
+  const poky = plan.repos.find((r) => r.layers.includes('meta'));
+  if (!poky) throw new UserError('no repository provides the layer "meta" (poky): there is no oe-init-build-env to source');
+  return ['sh', '-c', BUILD_ENV_SCRIPT, 'vvehicle-shell', join(workDir, poky.path), buildPaths(plan, workDir).topdir, ...command];
+}
+
+/**
+ * Runs a command in the builder container attached to our terminal (the build env sourced, network on):
+ * `vvehicle shell` and `vvehicle bitbake`. The container is removed when it ends, on failure and on SIGINT.
+ */
+export async function runAttachedInContainer(
+  setup: ContainerSetup,
+  command: readonly string[],
+  options: { tty: boolean; logFile: string; signal?: AbortSignal },
+): Promise<ContainerRunResult> {
+  const name = containerName(setup.plan.profile);
+  const spec = { ...runSpec(setup, name, buildEnvCommand(setup.plan, setup.workDir, command), 'default'), interactive: { tty: options.tty } };
+  const forget = onCleanup(() => removeContainer(setup.engine, name));
+  let ended = false;
+  try {
+    const r = await runAttached(setup.engine.name, runArgv(spec), { logFile: options.logFile, signal: options.signal });
+    ended = true; // --rm removed it
+    return { exitCode: r.exitCode, command: r.command, name };
+  } finally {
+    if (!ended) await removeContainer(setup.engine, name);
     forget();
   }
 }

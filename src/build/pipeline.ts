@@ -14,7 +14,8 @@ export function stageTask(stage: Stage): ListrTask<PipelineState> {
       const inputs = await stage.inputs(state);
       const digest = inputs === undefined ? undefined : digestOf(inputs);
       const workDir = state.context.workDir;
-      if (digest && readStageRecord(workDir, stage.id)?.inputsDigest === digest && (await stage.outputsPresent(state))) {
+      const forced = state.forceStages?.includes(stage.id) || (stage.id === 'bitbake' && isCustomInvocation(state));
+      if (!forced && digest && readStageRecord(workDir, stage.id)?.inputsDigest === digest && (await stage.outputsPresent(state))) {
         task.skip(`${stage.id}: unchanged since the last run`);
         return;
       }
@@ -26,6 +27,12 @@ export function stageTask(stage: Stage): ListrTask<PipelineState> {
       if (digest) writeStageRecord(workDir, stage.id, digest);
     },
   };
+}
+
+/** A bitbake run that builds something other than the image (another target, a task, extra arguments). */
+export function isCustomInvocation(state: PipelineState): boolean {
+  const i = state.bitbakeInvocation;
+  return Boolean(i && ((i.target && i.target !== state.context.plan.image.target) || i.task || i.extra.length));
 }
 
 export async function runStages(state: PipelineState, stages: readonly Stage[], extra: ListrTask<PipelineState>[] = []): Promise<void> {

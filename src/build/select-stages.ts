@@ -7,7 +7,7 @@ export interface StageSelection {
   until?: string;
 }
 
-function parseIds(flag: string, values: readonly string[], available: readonly StageId[]): StageId[] {
+export function parseStageIds(flag: string, values: readonly string[], available: readonly StageId[]): StageId[] {
   const ids = values.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
   for (const id of ids) {
     if (!(available as readonly string[]).includes(id)) {
@@ -23,9 +23,9 @@ function parseIds(flag: string, values: readonly string[], available: readonly S
 
 /** --only, --skip, --until → the stages to run, in pipeline order. Unknown ids are user errors. */
 export function selectStages(available: readonly StageId[], selection: StageSelection): StageId[] {
-  const only = selection.only?.length ? parseIds('--only', selection.only, available) : undefined;
-  const skip = parseIds('--skip', selection.skip ?? [], available);
-  const until = selection.until ? parseIds('--until', [selection.until], available)[0] : undefined;
+  const only = selection.only?.length ? parseStageIds('--only', selection.only, available) : undefined;
+  const skip = parseStageIds('--skip', selection.skip ?? [], available);
+  const until = selection.until ? parseStageIds('--until', [selection.until], available)[0] : undefined;
   if (only && until) throw new UserError('--only and --until cannot be combined', 'use --only with the list of stages, or --until with --skip');
   const end = until ? available.indexOf(until) : available.length - 1;
   return available.filter((id, i) => i <= end && (!only || only.includes(id)) && !skip.includes(id));

@@ -11,5 +11,6 @@ export function configureCommand(options: CommonOptions): string {
     `TOPDIR ${result.topdir}`,
     result.written.length ? `wrote ${result.written.join(', ')}` : 'unchanged',
     result.localConfCreated ? 'conf/local.conf created: it is yours now; vvehicle keeps its settings in conf/vvehicle.conf' : 'conf/local.conf left as it is (yours)',
+    ...result.notes,
   ].join('\n');
 }

@@ -1,8 +1,12 @@
+import { join } from 'node:path';
+import { buildPaths } from '../build/configure.js';
 import { runChecks, type CheckResult } from '../doctor/checks.js';
 import { engineClient } from '../build/run-options.js';
 import { openContext, type CommonOptions } from '../context.js';
 
 export const MIN_FREE_GIB = 90;
+/** How MIN_FREE_GIB splits between bitbake's TMPDIR, DL_DIR and SSTATE_DIR for an AGL image (an estimate: tmp holds every work dir and dominates). */
+const NEEDS_GIB = { TMPDIR: 60, DL_DIR: 15, SSTATE_DIR: 15 };
 
 export interface DoctorOptions extends CommonOptions {
   engine?: 'auto' | 'docker' | 'podman';
@@ -13,15 +17,19 @@ export interface DoctorOptions extends CommonOptions {
 
 /** Returns the report and whether a build can run (no check failed). */
 export async function doctorCommand(options: DoctorOptions): Promise<{ text: string; ok: boolean }> {
-  const { loaded, workDir } = openContext(options);
+  const { loaded, workDir, plan } = openContext(options);
   const build = loaded.config.build;
+  const paths = buildPaths(plan, workDir);
   const results = await runChecks({
-    workDir,
+    disks: [
+      { role: 'TMPDIR', path: join(paths.topdir, 'tmp'), needGiB: NEEDS_GIB.TMPDIR },
+      { role: 'DL_DIR', path: paths.downloads, needGiB: NEEDS_GIB.DL_DIR },
+      { role: 'SSTATE_DIR', path: paths.sstate, needGiB: NEEDS_GIB.SSTATE_DIR },
+    ],
     engine: options.engine ?? build.engine,
     engineArgs: [...build.engineArgs, ...(options.engineArg ?? [])],
     engineClient: engineClient(options, build),
     builderImage: build.image,
-    minFreeGiB: MIN_FREE_GIB,
     smoke: loaded.config.smoke,
   });
   const ok = results.every((r) => r.status !== 'fail');

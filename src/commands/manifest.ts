@@ -1,3 +1,4 @@
+import { buildPaths } from '../build/configure.js';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { DEFAULT_SMOKE_FILE, writeManifest } from '../image/manifest.js';
@@ -27,6 +28,7 @@ export async function manifestCommand(options: ManifestOptions, cwd = process.cw
     plan,
     dir,
     boot: { memoryMiB: loaded.config.smoke.memoryMiB, cpus: loaded.config.smoke.cpus },
+    localConf: join(buildPaths(plan, workDir).conf, 'local.conf'),
     ...(smoke ? { smoke } : {}),
     ...(options.buildId ? { buildId: options.buildId } : {}),
     ...(options.builderImageId ? { builderImageId: options.builderImageId } : {}),

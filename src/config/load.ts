@@ -1,5 +1,5 @@
 import { existsSync } from 'node:fs';
-import { dirname, isAbsolute, join, relative, resolve } from 'node:path';
+import { basename, dirname, isAbsolute, join, relative, resolve } from 'node:path';
 import type { z } from 'zod';
 import { ConfigError, type ConfigProblem } from '../errors.js';
 import { DEFAULT_PROFILE, embeddedProfilesDir, LOCK_FILE, PROJECT_FILE } from '../package-paths.js';
@@ -8,6 +8,7 @@ import { lockSchema, type LockFile } from './lock.js';
 import { isPlainObject, mergeProfiles } from './merge.js';
 import { locateIn, readYamlSource, type PathSegment, type YamlSource } from './yaml-source.js';
 import { semanticProblems } from './semantics.js';
+import { dropInheritedPins, resolvePins } from './component-pins.js';
 
 export interface LoadedConfig {
   config: Config;
@@ -18,64 +19,108 @@ export interface LoadedConfig {
   /** Directory relative paths in the config resolve against. */
   baseDir: string;
   lock?: LockFile;
-  lockFile?: string;
+  /** Where the lock file of this configuration is (or would be written). */
+  lockFile: string;
   /** Files read, most derived first. */
   files: string[];
 }
 
 export interface LoadOptions {
   /** -c/--config; when absent, ./vvehicle.yml if present, else the embedded default profile. */
-  configPath?: string;
+  configPath?: string | string[];
   cwd: string;
-  /** For `vvehicle lock`: ignore vvehicle.lock.yml and accept branches not pinned yet (it is about to pin them). */
+  /** For `vvehicle lock`: ignore the lock file and accept branches not pinned yet (it is about to pin them). */
   ignoreLock?: boolean;
+  /** For `vvehicle plan`: read the lock file, but accept branches it does not pin yet (shown as unpinned). */
+  allowUnpinned?: boolean;
+}
+
+/** The lock file of a project file, as kas names it: ci.yml → ci.lock.yml (vvehicle.lock.yml without one). */
+export function lockFileFor(configFile: string | undefined, cwd: string): string {
+  if (!configFile) return join(cwd, LOCK_FILE);
+  return join(dirname(configFile), `${basename(configFile).replace(/\.ya?ml$/, '')}.lock.yml`);
+}
+
+/** Reads and validates a lock file; undefined when there is none. */
+export function readLockFile(lockFile: string, cwd: string): LockFile | undefined {
+  if (!existsSync(lockFile)) return undefined;
+  const { source, problems: lockProblems } = readYamlSource(lockFile, display(lockFile, cwd));
+  if (!source) throw new ConfigError(lockProblems);
+  const lockParsed = lockSchema.safeParse(source.value, { reportInput: true });
+  if (!lockParsed.success) throw new ConfigError(zodProblems(lockParsed.error, (p, k) => locateFirst([source], p, k)));
+  return lockParsed.data;
 }
 
 /** Reads, merges and validates a configuration; throws one ConfigError listing every problem. */
 export function loadConfig(options: LoadOptions): LoadedConfig {
-  const configFile = pickConfigFile(options);
-  const chain: YamlSource[] = [];
+  const configFiles = pickConfigFiles(options);
+  const configFile = configFiles[0];
   const problems: ConfigProblem[] = [];
-  const start = configFile ?? join(embeddedProfilesDir, `${DEFAULT_PROFILE}.yml`);
-  collectChain(start, options.cwd, chain, problems, []);
+  const chain = composeChain(configFiles.length ? configFiles : [join(embeddedProfilesDir, `${DEFAULT_PROFILE}.yml`)], options.cwd, problems);
   if (problems.length) throw new ConfigError(problems);
 
-  const merged = chain.reduceRight<unknown>((acc, src) => mergeProfiles(acc, withoutExtends(src.value)), {});
+  const merged = dropInheritedPins(
+    chain.reduceRight<unknown>((acc, src) => mergeProfiles(acc, withoutExtends(src.value)), {}),
+    chain,
+  );
   const locate = (path: readonly PathSegment[], atKey = false) => locateFirst(chain, path, atKey);
+  const located = (problems: { path: PathSegment[]; message: string }[]) =>
+    problems.map(({ path, message }) => ({ ...locate(path), path: path.join('.'), message })).sort((a, b) => a.file.localeCompare(b.file) || a.line - b.line || a.col - b.col);
 
   const parsed = configSchema.safeParse(merged, { reportInput: true });
   if (!parsed.success) throw new ConfigError(missingExtends(zodProblems(parsed.error, locate), configFile && chain.length === 1 ? chain[0]! : undefined));
+  const pinned = resolvePins(parsed.data);
+  if (!pinned.config) throw new ConfigError(located(pinned.problems));
+  const config = pinned.config;
 
   const baseDir = configFile ? dirname(configFile) : options.cwd;
-  const lockFile = join(baseDir, LOCK_FILE);
-  let lock: LockFile | undefined;
-  if (existsSync(lockFile) && !options.ignoreLock) {
-    const { source, problems: lockProblems } = readYamlSource(lockFile, display(lockFile, options.cwd));
-    if (!source) throw new ConfigError(lockProblems);
-    const lockParsed = lockSchema.safeParse(source.value, { reportInput: true });
-    if (!lockParsed.success) throw new ConfigError(zodProblems(lockParsed.error, (p, k) => locateFirst([source], p, k)));
-    lock = lockParsed.data;
-  }
+  const lockFile = lockFileFor(configFile, options.cwd);
+  const lock = options.ignoreLock ? undefined : readLockFile(lockFile, options.cwd);
 
-  const semantic = semanticProblems(parsed.data, lock, lockFile, !options.ignoreLock).map(({ path, message }) => ({ ...locate(path), path: path.join('.'), message }));
+  const semantic = located(semanticProblems(config, lock, display(lockFile, options.cwd), !options.ignoreLock && !options.allowUnpinned));
   if (semantic.length) throw new ConfigError(semantic);
 
   const root = chain[chain.length - 1]!;
   return {
-    config: parsed.data,
+    config,
     profile: configFile && chain.length === 1 ? 'project' : profileName(root.file),
     configFile,
     baseDir,
     lock,
-    lockFile: lock ? lockFile : undefined,
+    lockFile,
     files: chain.map((c) => c.file),
   };
 }
 
-function pickConfigFile({ configPath, cwd }: LoadOptions): string | undefined {
-  if (configPath) return resolve(cwd, configPath);
+/**
+ * `-c a.yml -c b.yml` and `-c a.yml:b.yml` (kas's form) both mean: a, then b on top. Without -c:
+ * ./vvehicle.yml when present, else nothing (the embedded default profile).
+ */
+function pickConfigFiles({ configPath, cwd }: LoadOptions): string[] {
+  const given = (Array.isArray(configPath) ? configPath : configPath ? [configPath] : []).flatMap((c) => c.split(':')).filter((c) => c !== '');
+  if (given.length) return given.map((c) => resolve(cwd, c));
   const implicit = join(cwd, PROJECT_FILE);
-  return existsSync(implicit) ? implicit : undefined;
+  return existsSync(implicit) ? [implicit] : [];
+}
+
+/**
+ * The files to merge, most derived first: each file's extends chain, the files in command-line order, a file
+ * already taken (a profile two files extend) taken once, at its first place, so a later file's `extends`
+ * does not re-apply the profile over what an earlier file changed (kas does the same with includes).
+ */
+function composeChain(files: string[], cwd: string, problems: ConfigProblem[]): YamlSource[] {
+  const order: YamlSource[] = [];
+  const taken = new Set<string>();
+  for (const file of files) {
+    const chain: YamlSource[] = [];
+    collectChain(file, cwd, chain, problems, []);
+    for (const src of chain.reverse()) {
+      if (taken.has(src.file)) continue;
+      taken.add(src.file);
+      order.push(src);
+    }
+  }
+  return order.reverse();
 }
 
 function profileName(file: string): string {

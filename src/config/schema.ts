@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import semver from 'semver';
+import { confBlockProblems } from './conf-block.js';
 
 /**
  * The vvehicle configuration schema. Values that end up in BitBake files or systemd units are
@@ -53,8 +54,12 @@ const hostPort = z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'must be host:p
 const ueransim = z
   .strictObject({
     enabled: z.boolean().default(true),
-    version: semverString.describe('UERANSIM release the srcrev belongs to; decides the licence (AGPL-3.0-only from 3.2.8)'),
-    srcrev: commit.describe('git commit of aligungr/UERANSIM to build'),
+    version: semverString
+      .refine((v) => semver.valid(v) === null || semver.gte(v, '3.0.3'), { message: 'must be 3.0.3 or later (the oldest tagged UERANSIM release)' })
+      .describe('UERANSIM release the srcrev belongs to; decides the licence (AGPL-3.0-only from 3.2.8)'),
+    srcrev: commit
+      .optional()
+      .describe('git commit of that release to build; may be left out for a release vvehicle has checked (3.3.0, 3.2.7), required otherwise'),
     repo: gitUrl.default('https://github.com/aligungr/UERANSIM.git').describe('where UERANSIM is fetched from'),
     ue: z
       .strictObject({
@@ -90,7 +95,9 @@ const otelcolContrib = z
   .strictObject({
     enabled: z.boolean().default(true),
     version: semverString,
-    sha256: sha256.describe('published sha256 of otelcol-contrib_<version>_linux_arm64.tar.gz'),
+    sha256: sha256
+      .optional()
+      .describe('published sha256 of otelcol-contrib_<version>_linux_arm64.tar.gz; may be left out for a release vvehicle has checked, required otherwise'),
     exporterEndpoint: z.string().regex(/^[A-Za-z0-9.-]+:[0-9]{1,5}$/, 'must be host:port of an OTLP/gRPC receiver'),
     insecure: z.boolean().default(true).describe('plain gRPC to the exporter endpoint (lab network)'),
   })
@@ -100,7 +107,9 @@ const nodeExporter = z
   .strictObject({
     enabled: z.boolean().default(true),
     version: semverString,
-    sha256: sha256.describe('published sha256 of node_exporter-<version>.linux-arm64.tar.gz'),
+    sha256: sha256
+      .optional()
+      .describe('published sha256 of node_exporter-<version>.linux-arm64.tar.gz; may be left out for a release vvehicle has checked, required otherwise'),
     port: z.number().int().min(1).max(65535).default(9100),
   })
   .describe('Prometheus node_exporter, prebuilt linux-arm64 binary, socket-activated');
@@ -133,6 +142,18 @@ const rewrite = z.strictObject({ from: z.string().min(1), to: z.string().min(1) 
 
 const threads = z.union([z.literal('auto'), z.number().int().min(1).max(1024)]);
 
+/** kas-style named conf blocks: applied in the order of their names, so a later file can replace one by name. */
+const confHeader = (where: string) =>
+  z
+    .record(
+      recipeName,
+      z.string().superRefine((text, ctx) => {
+        for (const message of confBlockProblems(text)) ctx.addIssue({ code: 'custom', message });
+      }),
+    )
+    .default({})
+    .describe(`named blocks of BitBake statements written into ${where}, in the order of their names (like kas)`);
+
 export const configSchema = z
   .strictObject({
     name: recipeName.describe('image name; also the published directory name'),
@@ -144,6 +165,8 @@ export const configSchema = z
       yoctoSeries: z.enum(['scarthgap']).describe('Yocto release series the layer targets'),
       features: z.array(recipeName).default([]).describe('AGL features (aglsetup.sh) whose layers are added'),
     }),
+    localConfHeader: confHeader('conf/vvehicle.conf after the managed settings (local.conf stays yours)'),
+    bblayersConfHeader: confHeader('conf/bblayers.conf before BBLAYERS'),
     image: z.strictObject({
       base: recipeName.default('agl-image-minimal').describe('AGL image the target extends'),
       target: recipeName.default('vvehicle-image').describe('image recipe bitbake builds'),
@@ -180,7 +203,15 @@ export const configSchema = z
       hashEquivalence: z.union([z.literal('auto'), z.literal('off'), hostPort]).default('auto').describe('BB_HASHSERVE: auto (a local server bitbake starts), off, or host:port of a shared server (`vvehicle cache serve`)'),
       hashEquivalenceUpstream: hostPort.optional().describe('BB_HASHSERVE_UPSTREAM: with hashEquivalence auto, the shared server the local one pulls hashes from'),
       kvm: z.boolean().default(false).describe('pass /dev/kvm into the build container'),
-      env: z.array(z.string().regex(/^[A-Z_][A-Z0-9_]*$/, 'must be an environment variable name')).default([]).describe('host variables passed into the container'),
+      env: z
+        .array(z.string().regex(/^[A-Za-z_][A-Za-z0-9_]*$/, 'must be an environment variable name'))
+        .default([])
+        .describe('host variables passed into the container and through bitbake (http_proxy, https_proxy, no_proxy, all_proxy, ftp_proxy in either case always are, when set)'),
+      sshAgent: z.boolean().default(false).describe('pass the ssh-agent (SSH_AUTH_SOCK) into the container, for git repositories fetched over ssh'),
+      mounts: z
+        .array(z.string().regex(/^\/[A-Za-z0-9._/+@-]*(:(ro|rw))?$/, 'must be an absolute host path, optionally followed by :ro or :rw (mounted at the same path)'))
+        .default([])
+        .describe('more host paths the build container needs (an in-house mirror, a toolchain), mounted at the same path; read-only unless :rw'),
     }),
     output: z.strictObject({
       qcow2: z.strictObject({
@@ -212,7 +243,18 @@ export const configSchema = z
   })
   .describe('vvehicle configuration: what golden AGL image to build and how');
 
-export type Config = z.infer<typeof configSchema>;
+/** What the schema accepts: a pin (srcrev/sha256) may be missing, for resolvePins() to fill or refuse. */
+export type ParsedConfig = z.infer<typeof configSchema>;
+type Components = ParsedConfig['components'];
+type WithPin<T, K extends keyof T> = Omit<T, K> & { [P in K]-?: NonNullable<T[P]> };
+/** A loaded configuration: every component version comes with the pin of that very release. */
+export type Config = Omit<ParsedConfig, 'components'> & {
+  components: Omit<Components, 'ueransim' | 'otelcolContrib' | 'nodeExporter'> & {
+    ueransim: WithPin<Components['ueransim'], 'srcrev'>;
+    otelcolContrib: WithPin<Components['otelcolContrib'], 'sha256'>;
+    nodeExporter: WithPin<Components['nodeExporter'], 'sha256'>;
+  };
+};
 export type RepoConfig = z.infer<typeof repo>;
 
 /** The project file adds `extends` on top of the schema. */

@@ -22,7 +22,9 @@ export function semanticProblems(config: Config, lock: LockFile | undefined, loc
     } else if (repo.commit && locked && locked.commit !== repo.commit) {
       problems.push({ path: [...path, 'commit'], message: `the lock file pins ${locked.commit}; update the commit or rerun \`vvehicle lock\`` });
     } else if (!repo.commit && locked && locked.url !== repo.url) {
-      problems.push({ path: [...path, 'url'], message: `the lock file was made for ${locked.url}; rerun \`vvehicle lock\`` });
+      problems.push({ path: [...path, 'url'], message: `the lock file was made for ${locked.url}; rerun \`vvehicle lock --update ${name}\`` });
+    } else if (!repo.commit && locked && locked.branch !== repo.branch) {
+      problems.push({ path: [...path, 'branch'], message: `the lock file pins branch ${locked.branch ?? '(none)'}; rerun \`vvehicle lock --update ${name}\`` });
     }
   }
   if (config.build.engineClient && config.build.engine === 'auto') {

@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, statfsSync } from 'node:fs';
+import { existsSync, readFileSync, statfsSync, statSync } from 'node:fs';
 import { dirname } from 'node:path';
 import semver from 'semver';
 import { gitVersion } from '../tools/git.js';
@@ -16,15 +16,22 @@ export interface CheckResult {
   fix?: string;
 }
 
+/** A directory the build fills, and how much it needs there. */
+export interface DiskNeed {
+  /** TMPDIR, DL_DIR, SSTATE_DIR … */
+  role: string;
+  path: string;
+  needGiB: number;
+}
+
 export interface DoctorInput {
-  workDir: string;
+  /** Where the build writes; needs on one filesystem add up. */
+  disks: DiskNeed[];
   engine: 'auto' | EngineName;
   engineArgs: string[];
   /** The client program for a named engine (build.engineClient / --engine-client). */
   engineClient?: string;
   builderImage?: string;
-  /** Yocto's need for an AGL image, in GiB. */
-  minFreeGiB: number;
   /** What `vvehicle smoke` starts: doctor starts the same machine, paused. */
   smoke: SmokeMachine;
 }
@@ -40,7 +47,7 @@ export async function runChecks(input: DoctorInput): Promise<CheckResult[]> {
     await checkTool('qemu-system-aarch64', qemuVersion, APT('qemu-system-arm')),
     await checkQemuStart(input.smoke),
     checkAccel(),
-    checkDisk(input.workDir, input.minFreeGiB),
+    ...checkDisks(input.disks),
     checkAppArmor(),
   ];
 }
@@ -111,14 +118,26 @@ function nearestExisting(dir: string): string {
   return d;
 }
 
-function checkDisk(workDir: string, minFreeGiB: number): CheckResult {
-  const where = nearestExisting(workDir);
-  const stats = statfsSync(where);
-  const freeGiB = (stats.bavail * stats.bsize) / 2 ** 30;
-  const detail = `${freeGiB.toFixed(0)} GiB free at ${where}`;
-  return freeGiB >= minFreeGiB
-    ? { name: 'disk', status: 'ok', detail }
-    : { name: 'disk', status: 'fail', detail: `${detail}; an AGL image build needs about ${minFreeGiB} GiB`, fix: 'free space or pass -w DIR on a larger disk' };
+/** One result per filesystem: the free space where each directory really is, against the sum of their needs. */
+export function checkDisks(disks: DiskNeed[]): CheckResult[] {
+  const byDevice = new Map<number, { where: string; needs: DiskNeed[] }>();
+  for (const d of disks) {
+    const where = nearestExisting(d.path);
+    const dev = statSync(where).dev;
+    const entry = byDevice.get(dev) ?? { where, needs: [] };
+    entry.needs.push(d);
+    byDevice.set(dev, entry);
+  }
+  return [...byDevice.values()].map(({ where, needs }) => {
+    const stats = statfsSync(where);
+    const freeGiB = (stats.bavail * stats.bsize) / 2 ** 30;
+    const needGiB = needs.reduce((sum, n) => sum + n.needGiB, 0);
+    const roles = needs.map((n) => `${n.role} ${n.path} (~${n.needGiB} GiB)`).join(', ');
+    const detail = `${freeGiB.toFixed(0)} GiB free at ${where} for ${roles}`;
+    return freeGiB >= needGiB
+      ? { name: 'disk', status: 'ok', detail }
+      : { name: 'disk', status: 'fail', detail: `${detail}: needs ${needGiB} GiB`, fix: 'free space, or move the directory: -w DIR (VVEHICLE_WORK_DIR), DL_DIR, SSTATE_DIR' };
+  });
 }
 
 function checkAppArmor(): CheckResult {

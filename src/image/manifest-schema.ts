@@ -120,6 +120,14 @@ export const manifestSchema = z
     machine: z.string().describe('Yocto MACHINE'),
     image: z.strictObject({ target: z.string(), base: z.string() }),
     sources: z.array(z.strictObject({ name: z.string(), url: z.string(), branch: z.string().optional(), commit: z.string().regex(/^[0-9a-f]{40}$/) })).describe('layer repositories the image was built from'),
+    localConf: z
+      .strictObject({
+        sha256,
+        userSettings: z.boolean().describe('true when local.conf holds settings of its own (beyond the require line vvehicle created it with)'),
+      })
+      .nullable()
+      .optional()
+      .describe("the build dir's conf/local.conf, which vvehicle never manages: null when the manifest was written without a build dir"),
     builder: z
       .strictObject({ imageId: z.string().min(1).nullable().describe('container image id bitbake ran in; null when not recorded') })
       .describe('the build container'),

@@ -9,6 +9,7 @@ import { readConvertResult, type ConvertResult } from './convert-result.js';
 import { FLAG_PATTERNS, parseLicenseManifest, summarizeLicenses } from './licenses.js';
 import { FW_CFG_CREDENTIAL_PREFIX, IDENTITY_CREDENTIALS, IDENTITY_STATES } from '../identity/credentials.js';
 import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, manifestSchema, type Manifest, type ManifestArtifact, type SmokeSummary } from './manifest-schema.js';
+import { localConfRecord } from './local-conf.js';
 import { parsePackageList } from './package-list.js';
 import { sha256File } from './sha256.js';
 import type { SmokeInput } from './smoke-input.js';
@@ -29,6 +30,8 @@ export interface ManifestInput {
   smoke?: SmokeInput;
   builderImageId?: string;
   buildId?: string;
+  /** The build dir's conf/local.conf, recorded by sha256 (absent: the manifest says null). */
+  localConf?: string;
   now?: () => Date;
 }
 
@@ -70,6 +73,7 @@ export async function writeManifest(input: ManifestInput): Promise<{ path: strin
     machine: plan.machine,
     image: { target: plan.image.target, base: plan.image.base },
     sources: plan.repos.map((r) => ({ name: r.name, url: r.url, ...(r.branch ? { branch: r.branch } : {}), commit: r.commit })),
+    localConf: input.localConf ? localConfRecord(input.localConf) : null,
     builder: { imageId: input.builderImageId ?? null },
     artifacts,
     boot: {

@@ -2,8 +2,9 @@ import semver from 'semver';
 import { UserError } from '../errors.js';
 import type { Config } from '../config/schema.js';
 import type { BuildPlan } from '../plan/types.js';
+import { NODE_EXPORTER_RELEASES, OTELCOL_CONTRIB_RELEASES, UERANSIM_RELEASES } from '../config/releases.js';
+import { pinComment } from './checksums.js';
 import { IDENTITY_CREDENTIALS } from '../identity/credentials.js';
-import { checksumComment, VERIFIED_NODE_EXPORTER, VERIFIED_OTELCOL_CONTRIB } from './checksums.js';
 
 /** Everything the layer templates read. Built from config and plan only; every key always present. */
 export interface LayerView {
@@ -17,6 +18,7 @@ export interface LayerView {
     enabled: boolean;
     version: string;
     srcrev: string;
+    srcrevSources: string[];
     srcUri: string;
     license: string;
     licenseMd5: string;
@@ -50,8 +52,10 @@ const BASE_IMAGE_RECIPES: Record<string, string> = {
 };
 
 /**
- * UERANSIM's licence changed with 3.2.8 (GPL-3.0-only before, AGPL-3.0-only from then on); the md5 is
- * that of the LICENSE file in the repository at those versions.
+ * UERANSIM's licence changed with 3.2.8 (GPL-3.0-only before, AGPL-3.0-only from then on). The md5 is that
+ * of the LICENSE file of the fetched source: checked at every tag from v3.0.3 (the oldest) to v3.3.0 in a
+ * snapshot of aligungr/UERANSIM (v3.0.3…v3.2.7: 1ebbd3e3…, v3.2.8 and v3.3.0: 4ae09d45…). If a srcrev is
+ * not the release its version says, LIC_FILES_CHKSUM makes bitbake fail instead of shipping a wrong LICENSE.
  */
 function ueransimLicense(version: string): { license: string; licenseMd5: string } {
   return semver.gte(version, '3.2.8')
@@ -123,6 +127,7 @@ export function buildLayerView(config: Config, plan: BuildPlan): LayerView {
       enabled: c.ueransim.enabled,
       version: c.ueransim.version,
       srcrev: c.ueransim.srcrev,
+      srcrevSources: pinComment(`Commit of UERANSIM tag v${c.ueransim.version}`, c.ueransim.version, c.ueransim.srcrev, UERANSIM_RELEASES),
       srcUri: bitbakeGitUri(c.ueransim.repo, 'master'),
       ...ueransimLicense(c.ueransim.version),
       ue: {
@@ -137,11 +142,11 @@ export function buildLayerView(config: Config, plan: BuildPlan): LayerView {
       enabled: c.otelcolContrib.enabled,
       version: c.otelcolContrib.version,
       sha256: c.otelcolContrib.sha256,
-      checksumSources: checksumComment(
-        `otelcol-contrib_${c.otelcolContrib.version}_linux_arm64.tar.gz`,
+      checksumSources: pinComment(
+        `Published sha256 of otelcol-contrib_${c.otelcolContrib.version}_linux_arm64.tar.gz`,
         c.otelcolContrib.version,
         c.otelcolContrib.sha256,
-        VERIFIED_OTELCOL_CONTRIB,
+        OTELCOL_CONTRIB_RELEASES,
       ),
       exporterEndpoint: c.otelcolContrib.exporterEndpoint,
       insecure: c.otelcolContrib.insecure,
@@ -150,7 +155,12 @@ export function buildLayerView(config: Config, plan: BuildPlan): LayerView {
       enabled: c.nodeExporter.enabled,
       version: c.nodeExporter.version,
       sha256: c.nodeExporter.sha256,
-      checksumSources: checksumComment(`node_exporter-${c.nodeExporter.version}.linux-arm64.tar.gz`, c.nodeExporter.version, c.nodeExporter.sha256, VERIFIED_NODE_EXPORTER),
+      checksumSources: pinComment(
+        `Published sha256 of node_exporter-${c.nodeExporter.version}.linux-arm64.tar.gz`,
+        c.nodeExporter.version,
+        c.nodeExporter.sha256,
+        NODE_EXPORTER_RELEASES,
+      ),
       port: c.nodeExporter.port,
     },
     ebpf: { enabled: c.ebpf.enabled, bpftool, clangTools: clangTools.join(' '), btf: c.ebpf.enabled && c.ebpf.btf },

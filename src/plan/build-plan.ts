@@ -20,29 +20,37 @@ export interface PlanInput {
   config: Config;
   profile: string;
   lock?: LockFile;
+  /** `vvehicle plan` previews a branch the lock file does not pin yet (commit null, pinnedBy "unpinned"). */
+  allowUnpinned?: boolean;
+  /** DL_DIR / SSTATE_DIR from the environment (absolute); they move the caches, not the image: not in the digest. */
+  hostPaths?: { dlDir?: string; sstateDir?: string };
 }
 
 /** config → BuildPlan. Pure: no I/O, no clock, no environment. */
-export function buildPlan({ config, profile, lock }: PlanInput): BuildPlan {
+export function buildPlan(input: PlanInput & { allowUnpinned?: false }): BuildPlan;
+export function buildPlan(input: PlanInput): BuildPlan<string | null>;
+export function buildPlan({ config, profile, lock, allowUnpinned, hostPaths = {} }: PlanInput): BuildPlan<string | null> {
   const dirs = {
     sources: 'sources',
     build: `build/${profile}`,
     layer: 'layers/meta-vvehicle',
-    downloads: config.build.dlDir,
-    sstate: config.build.sstateDir,
+    downloads: hostPaths.dlDir ?? config.build.dlDir,
+    sstate: hostPaths.sstateDir ?? config.build.sstateDir,
     out: `out/${config.name}-${config.version}`,
     logs: 'logs',
   };
-  const repos: PlannedRepo[] = Object.entries(config.sources.repos).map(([name, repo]) => {
-    const locked = lock?.repos[name];
+  const repos: PlannedRepo<string | null>[] = Object.entries(config.sources.repos).map(([name, repo]) => {
+    const commit = repo.commit ?? lock?.repos[name]?.commit;
+    // loadConfig refuses an unpinned branch unless the caller asked for a preview
+    if (!commit && !allowUnpinned) throw new Error(`internal: ${name} is not pinned`);
     return {
       name,
       url: repo.url,
       ...(repo.branch ? { branch: repo.branch } : {}),
-      commit: repo.commit ?? locked!.commit,
+      commit: commit ?? null,
       path: `${dirs.sources}/${name}`,
       layers: repo.layers,
-      pinnedBy: repo.commit ? 'config' : 'lock',
+      pinnedBy: repo.commit ? 'config' : commit ? 'lock' : 'unpinned',
     };
   });
   const bblayers = [
@@ -72,7 +80,8 @@ export function buildPlan({ config, profile, lock }: PlanInput): BuildPlan {
     dirs,
     repos,
     bblayers,
-    managedConf: managedConfLines(config),
+    managedConf: [...managedConfLines(config, dirs), ...headerLines('localConfHeader', config.localConfHeader)],
+    bblayersConfHeader: headerLines('bblayersConfHeader', config.bblayersConfHeader),
     components: [
       { name: 'ueransim', enabled: c.ueransim.enabled, version: c.ueransim.version },
       { name: 'otelcol-contrib', enabled: c.otelcolContrib.enabled, version: c.otelcolContrib.version },
@@ -83,7 +92,17 @@ export function buildPlan({ config, profile, lock }: PlanInput): BuildPlan {
     stages: STAGE_IDS.map((id) => ({ id, title: STAGE_TITLES[id] })),
     artifacts,
     configDigest: `sha256:${sha256Hex(canonicalJson(config))}`,
+    ...(hostPaths.dlDir || hostPaths.sstateDir
+      ? { environment: { ...(hostPaths.dlDir ? { DL_DIR: hostPaths.dlDir } : {}), ...(hostPaths.sstateDir ? { SSTATE_DIR: hostPaths.sstateDir } : {}) } }
+      : {}),
   };
+}
+
+/** kas-style named blocks, in the order of their names, each under a comment naming it. */
+function headerLines(key: string, blocks: Record<string, string>): string[] {
+  return Object.keys(blocks)
+    .sort()
+    .flatMap((name) => [`# ${key}.${name}`, ...blocks[name]!.replace(/\n+$/, '').split('\n')]);
 }
 
 /** Resolves a work-dir relative setting for use in BitBake, where TOPDIR is <work>/build/<profile>. */
@@ -96,7 +115,7 @@ function threads(value: 'auto' | number): string | undefined {
 }
 
 /** The lines vvehicle owns in conf/vvehicle.conf (local.conf stays the user's). */
-export function managedConfLines(config: Config): string[] {
+export function managedConfLines(config: Config, dirs: { downloads: string; sstate: string } = { downloads: config.build.dlDir, sstate: config.build.sstateDir }): string[] {
   const b = config.build;
   const lines = [
     `MACHINE = "${config.machine}"`,
@@ -105,8 +124,8 @@ export function managedConfLines(config: Config): string[] {
     `require conf/include/agl_${config.machine}.inc`,
     // the layer's own settings: systemd-networkd instead of connman, BTF, static ids
     'require conf/include/vvehicle.inc',
-    `DL_DIR = "${fromTopdir(b.dlDir)}"`,
-    `SSTATE_DIR = "${fromTopdir(b.sstateDir)}"`,
+    `DL_DIR = "${fromTopdir(dirs.downloads)}"`,
+    `SSTATE_DIR = "${fromTopdir(dirs.sstate)}"`,
     'INHERIT += "buildhistory"',
     'BUILDHISTORY_COMMIT = "0"',
   ];

@@ -2,15 +2,16 @@
 export const STAGE_IDS = ['layer', 'sources', 'configure', 'builder', 'bitbake', 'convert', 'smoke', 'manifest', 'publish'] as const;
 export type StageId = (typeof STAGE_IDS)[number];
 
-export interface PlannedRepo {
+/** `Commit` is string in every plan a stage runs; only `vvehicle plan` previews unpinned branches (null). */
+export interface PlannedRepo<Commit extends string | null = string> {
   name: string;
   url: string;
   branch?: string;
-  commit: string;
+  commit: Commit;
   /** Where it is checked out, relative to the work dir. */
   path: string;
   layers: string[];
-  pinnedBy: 'config' | 'lock';
+  pinnedBy: Commit extends string ? 'config' | 'lock' : 'config' | 'lock' | 'unpinned';
 }
 
 export interface PlannedArtifact {
@@ -20,7 +21,7 @@ export interface PlannedArtifact {
   required: boolean;
 }
 
-export interface BuildPlan {
+export interface BuildPlan<Commit extends string | null = string> {
   planVersion: 1;
   name: string;
   version: string;
@@ -31,13 +32,17 @@ export interface BuildPlan {
   image: { target: string; base: string; initramfs?: string };
   /** Directories relative to the work dir. */
   dirs: { sources: string; build: string; layer: string; downloads: string; sstate: string; out: string; logs: string };
-  repos: PlannedRepo[];
+  repos: PlannedRepo<Commit>[];
   /** BBLAYERS in order, relative to the work dir. */
   bblayers: string[];
-  /** The lines of conf/vvehicle.conf. */
+  /** The lines of conf/vvehicle.conf (managed settings, then localConfHeader blocks). */
   managedConf: string[];
+  /** bblayersConfHeader blocks: lines of conf/bblayers.conf before BBLAYERS. */
+  bblayersConfHeader: string[];
   components: { name: string; enabled: boolean; version?: string }[];
   stages: { id: StageId; title: string }[];
   artifacts: PlannedArtifact[];
   configDigest: string;
+  /** Settings taken from the environment (DL_DIR, SSTATE_DIR), present only when there are any. */
+  environment?: Record<string, string>;
 }

@@ -23,6 +23,7 @@ export const bitbakeStage: Stage = {
     conf: ['bblayers.conf', 'local.conf', 'vvehicle.conf'].map((n) => confText(state, n)),
     builder: state.builder?.id ?? null,
     target: state.context.plan.image.target,
+    ...(state.bitbakeInvocation ? { invocation: state.bitbakeInvocation } : {}),
   }),
   outputsPresent: (state) => {
     const topdir = buildPaths(state.context.plan, state.context.workDir).topdir;
@@ -31,7 +32,9 @@ export const bitbakeStage: Stage = {
   async run(state, task) {
     const setup = containerSetupFor(state);
     const report = throttledProgress((text) => (task.output = text));
-    const result = await runBitbake(setup, { kind: 'build', target: state.context.plan.image.target }, {
+    const custom = state.bitbakeInvocation;
+    const command = { kind: 'build' as const, target: custom?.target ?? state.context.plan.image.target, task: custom?.task, continue: custom?.continue, extra: custom?.extra };
+    const result = await runBitbake(setup, command, {
       network: 'default',
       signal: state.signal,
       logFile: state.bitbakeLog!,

@@ -10,6 +10,7 @@ export const configureStage: Stage = {
   outputsPresent: () => false,
   async run(state, task) {
     const result = writeBuildConf(state.context.plan, state.context.workDir);
+    state.notes.push(...result.notes);
     if (result.localConfCreated) state.notes.push(`created ${result.topdir}/conf/local.conf (yours from now on; vvehicle never rewrites it)`);
     task.output = result.written.length ? `wrote ${result.written.join(', ')}` : 'build configuration unchanged';
   },

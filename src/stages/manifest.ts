@@ -1,3 +1,4 @@
+import { buildPaths } from '../build/configure.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { CONVERT_RESULT_FILE } from '../image/convert-result.js';
@@ -28,6 +29,7 @@ export const manifestStage: Stage = {
       plan,
       dir: outDir,
       boot: { memoryMiB: loaded.config.smoke.memoryMiB, cpus: loaded.config.smoke.cpus },
+      localConf: join(buildPaths(plan, state.context.workDir).conf, 'local.conf'),
       ...(existsSync(smokeFile) ? { smoke: readSmokeResult(smokeFile) } : {}),
       ...(state.builder ? { builderImageId: state.builder.id } : {}),
     });

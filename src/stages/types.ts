@@ -21,6 +21,17 @@ export interface PipelineState {
   signal: AbortSignal;
   /** Human notes the command prints at the end (reference clones used stale, local.conf created, ...). */
   notes: string[];
+  /** `build --force-stage S`: run these even when their inputs did not change. */
+  forceStages?: readonly StageId[];
+  /** `build --target/--task/-k/-- ARGS`: what the bitbake stage runs instead of `bitbake <image>`. */
+  bitbakeInvocation?: BitbakeInvocation;
+}
+
+export interface BitbakeInvocation {
+  target?: string;
+  task?: string;
+  continue?: boolean;
+  extra: readonly string[];
 }
 
 export type StageTask = ListrTaskWrapper<PipelineState, ListrDefaultRenderer, ListrSimpleRenderer>;

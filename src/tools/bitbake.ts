@@ -7,7 +7,7 @@ export type BitbakeCommand =
   | { kind: 'show-layers' }
   | { kind: 'parse' }
   | { kind: 'graph'; target: string }
-  | { kind: 'build'; target: string };
+  | { kind: 'build'; target: string; task?: string; continue?: boolean; extra?: readonly string[] };
 
 export function bitbakeArgv(command: BitbakeCommand): string[] {
   switch (command.kind) {
@@ -18,7 +18,13 @@ export function bitbakeArgv(command: BitbakeCommand): string[] {
     case 'graph':
       return ['bitbake', '--graphviz', command.target];
     case 'build':
-      return ['bitbake', command.target];
+      return [
+        'bitbake',
+        ...(command.continue ? ['--continue'] : []),
+        ...(command.task ? ['--cmd', command.task] : []),
+        command.target,
+        ...(command.extra ?? []),
+      ];
   }
 }
 

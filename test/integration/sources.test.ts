@@ -144,8 +144,9 @@ describe('vvehicle sources and lock (CLI)', () => {
     const project = tempDir();
     // meta-agl pinned by branch only: the lock must supply the commit
     const config = writeProjectFile(project, fake, undefined, ['meta-agl']);
-    const before = await runCli(['plan', '-c', config]);
+    const before = await runCli(['sources', '-c', config, '-w', join(project, 'work')]);
     expect(before.code).toBe(2);
+    expect(before.stderr).toContain('branch "main" is not pinned');
     const lock = await runCli(['lock', '-c', config, ...fake.rewriteFlags.flatMap((f) => ['--rewrite', f])]);
     expect(lock.stderr).toBe('');
     expect(lock.stdout).toContain(`meta-agl  main → ${fake.repos['meta-agl']!.commits[0]}`);

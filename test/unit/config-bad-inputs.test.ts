@@ -38,7 +38,14 @@ const cases: BadInput[] = [
   { name: 'builder base that is neither an image nor a mirror', yml: `${E}build:\n  builderBase: { debootstrapMirror: deb.debian.org }\n`, at: 'vvehicle.yml:3:37', message: 'build.builderBase.debootstrapMirror: must be an http(s):// or file:// Debian mirror URL' },
   { name: 'non-40-hex commit', yml: `${E}sources:\n  repos:\n    poky:\n      commit: abc123\n`, at: 'vvehicle.yml:5:15', message: 'sources.repos.poky.commit: must be a full 40-character' },
   { name: 'upper-case commit', yml: `${E}sources:\n  repos:\n    poky:\n      commit: 1D54D1C4736A114E1CECBE85A0306E3814D5CE70\n`, at: 'vvehicle.yml:5:15', message: 'must be a full 40-character lower-case hex commit id' },
-  { name: 'branch without lock', yml: `${E}sources:\n  repos:\n    meta-extra:\n      url: https://example.org/meta-extra.git\n      branch: main\n      layers: [.]\n`, at: 'vvehicle.yml:6:15', message: 'sources.repos.meta-extra.branch: branch "main" is not pinned' },
+  {
+    name: 'lock made for another branch',
+    yml: `${E}sources:\n  repos:\n    meta-extra:\n      url: https://example.org/meta-extra.git\n      branch: main\n      layers: [.]\n`,
+    files: { 'vvehicle.lock.yml': 'lockVersion: 1\nrepos:\n  meta-extra:\n    url: https://example.org/meta-extra.git\n    branch: next\n    commit: "0123456789abcdef0123456789abcdef01234567"\n' },
+    at: 'vvehicle.yml:6:15',
+    message: 'sources.repos.meta-extra.branch: the lock file pins branch next; rerun `vvehicle lock --update meta-extra`',
+  },
+  { name: 'null for a required key', yml: `${E}sources:\n  repos:\n    poky:\n      layers: null\n`, at: 'vvehicle.yml:5:15', message: 'sources.repos.poky.layers: is required' },
   {
     // "billion laughs": 9 levels of 9 aliases would expand to 387 million nodes
     name: 'YAML alias bomb',

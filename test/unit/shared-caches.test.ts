@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheNetwork, mirrorMounts } from '../../src/build/cache-access.js';
+import { cacheNetwork } from '../../src/build/cache-access.js';
 import { probeAddress } from '../../src/cache/serve.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';
@@ -101,13 +101,6 @@ describe('what the build container needs to reach the caches', () => {
     expect(cacheNetwork(build({ hashEquivalence: 'localhost:8686' }), 'default')).toBe('host');
     expect(cacheNetwork(build({ hashEquivalence: 'hashserv.farm.example:8686' }), 'none')).toBe('default');
     expect(cacheNetwork(build({ hashEquivalenceUpstream: 'hashserv.farm.example:8686' }), 'none')).toBe('default');
-  });
-
-  it('mounts file:// mirrors read-only at their own path; http ones need no mount', () => {
-    expect(mirrorMounts(build({ sstateMirrors: ['file:///srv/sstate/', 'http://x/sstate'], premirrors: ['file:///srv/downloads', 'file:///srv/sstate'] }))).toEqual([
-      { path: '/srv/downloads', readOnly: true },
-      { path: '/srv/sstate', readOnly: true },
-    ]);
   });
 });
 

@@ -6,7 +6,10 @@ LICENSE = "MIT"
 LIC_FILES_CHKSUM = "file://${COMMON_LICENSE_DIR}/MIT;md5=0835ade698e0bcf8506ecda2f7b4f302"
 
 SRC_URI = "file://10-vvehicle-wired.network"
-S = "${WORKDIR}"
+# Releases before styhead unpack into WORKDIR and have no UNPACKDIR; from styhead on, bitbake.conf sets it
+# (and S may no longer be WORKDIR): this form holds on both.
+UNPACKDIR ??= "${WORKDIR}"
+S = "${UNPACKDIR}"
 
 inherit allarch features_check
 REQUIRED_DISTRO_FEATURES = "systemd"
@@ -16,7 +19,7 @@ do_compile[noexec] = "1"
 
 do_install() {
     install -d ${D}${sysconfdir}/systemd/network
-    install -m 0644 ${WORKDIR}/10-vvehicle-wired.network ${D}${sysconfdir}/systemd/network/
+    install -m 0644 ${UNPACKDIR}/10-vvehicle-wired.network ${D}${sysconfdir}/systemd/network/
 }
 
 FILES:${PN} = "${sysconfdir}/systemd/network/10-vvehicle-wired.network"

@@ -11,7 +11,10 @@ SRC_URI = " \
     file://vvehicle-health.service \
     file://vvehicle-release \
 "
-S = "${WORKDIR}"
+# Releases before styhead unpack into WORKDIR and have no UNPACKDIR; from styhead on, bitbake.conf sets it
+# (and S may no longer be WORKDIR): this form holds on both.
+UNPACKDIR ??= "${WORKDIR}"
+S = "${UNPACKDIR}"
 
 inherit allarch systemd features_check
 REQUIRED_DISTRO_FEATURES = "systemd"
@@ -20,9 +23,10 @@ do_configure[noexec] = "1"
 do_compile[noexec] = "1"
 
 do_install() {
-    install -D -m 0755 ${WORKDIR}/vvehicle-health ${D}${sbindir}/vvehicle-health
-    install -D -m 0644 ${WORKDIR}/vvehicle-health.service ${D}${systemd_system_unitdir}/vvehicle-health.service
-    install -D -m 0644 ${WORKDIR}/vvehicle-release ${D}${sysconfdir}/vvehicle-release
+    install -D -m 0755 ${UNPACKDIR}/vvehicle-health ${D}${sbindir}/vvehicle-health
+    install -D -m 0644 ${UNPACKDIR}/vvehicle-health.service ${D}${systemd_system_unitdir}/vvehicle-health.service
+    sed -i -e 's#@sbindir@#${sbindir}#g' ${D}${systemd_system_unitdir}/vvehicle-health.service
+    install -D -m 0644 ${UNPACKDIR}/vvehicle-release ${D}${sysconfdir}/vvehicle-release
 }
 
 SYSTEMD_SERVICE:${PN} = "vvehicle-health.service"

@@ -10,7 +10,10 @@ SRC_URI = " \
     file://vvehicle-identity \
     file://vvehicle-identity.service \
 "
-S = "${WORKDIR}"
+# Releases before styhead unpack into WORKDIR and have no UNPACKDIR; from styhead on, bitbake.conf sets it
+# (and S may no longer be WORKDIR): this form holds on both.
+UNPACKDIR ??= "${WORKDIR}"
+S = "${UNPACKDIR}"
 
 inherit allarch systemd features_check
 REQUIRED_DISTRO_FEATURES = "systemd"
@@ -19,8 +22,9 @@ do_configure[noexec] = "1"
 do_compile[noexec] = "1"
 
 do_install() {
-    install -D -m 0755 ${WORKDIR}/vvehicle-identity ${D}${sbindir}/vvehicle-identity
-    install -D -m 0644 ${WORKDIR}/vvehicle-identity.service ${D}${systemd_system_unitdir}/vvehicle-identity.service
+    install -D -m 0755 ${UNPACKDIR}/vvehicle-identity ${D}${sbindir}/vvehicle-identity
+    install -D -m 0644 ${UNPACKDIR}/vvehicle-identity.service ${D}${systemd_system_unitdir}/vvehicle-identity.service
+    sed -i -e 's#@sbindir@#${sbindir}#g' ${D}${systemd_system_unitdir}/vvehicle-identity.service
 }
 
 SYSTEMD_SERVICE:${PN} = "vvehicle-identity.service"

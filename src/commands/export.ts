@@ -1,0 +1,23 @@
+import { dirname, join, resolve } from 'node:path';
+import { writeFileAtomic } from '../build/files.js';
+import { openContext, type CommonOptions } from '../context.js';
+import { exportKas, kasLayerPath } from '../export/kas.js';
+import { renderLayer, writeLayer } from '../layer/render.js';
+
+/**
+ * `vvehicle export kas [-o DIR/FILE]`: a kas project file building the same image, on stdout; with -o it is
+ * written there and meta-vvehicle rendered next to it, so DIR is a KAS_WORK_DIR kas can check out and build.
+ */
+export async function exportKasCommand(options: CommonOptions & { out?: string }, cwd = process.cwd()): Promise<string> {
+  const { loaded, plan } = openContext(options, cwd);
+  const { text, premirrors } = exportKas(loaded.config, plan, loaded.files.slice().reverse());
+  if (!options.out) return text.trimEnd();
+  const file = resolve(cwd, options.out);
+  const layer = join(dirname(file), kasLayerPath(plan));
+  await writeLayer(layer, renderLayer(loaded.config, plan));
+  writeFileAtomic(file, text);
+  return [
+    `wrote ${file} and meta-vvehicle in ${layer}`,
+    `build it: KAS_WORK_DIR=${dirname(file)}${premirrors ? ` KAS_PREMIRRORS='${premirrors}'` : ''} kas build ${file}`,
+  ].join('\n');
+}

@@ -1,0 +1,92 @@
+import { posix } from 'node:path';
+import { stringify } from 'yaml';
+import type { Config } from '../config/schema.js';
+import type { BuildPlan } from '../plan/types.js';
+
+/**
+ * A kas project file that builds the same image as this plan (`vvehicle export kas`).
+ *
+ * Written for the oldest kas still around (Debian's 3.1, format 12), with header version 1 since it uses
+ * only what version 1 carries: machine, distro, target, repos (url, refspec, path, layers) and the two
+ * conf headers. kas 3.1 knows `refspec` only (newer kas read it, with a deprecation note): it holds the
+ * pinned commit; the branch is in a comment.
+ *
+ * kas writes BBLAYERS sorted by path. To keep vvehicle's BBLAYERS order, checkouts get numbered paths
+ * (`01-poky`), and a repository whose layers are not in alphabetical order is checked out once per run of
+ * layers that is (meta-openembedded: meta-oe+meta-python, meta-networking, meta-filesystems).
+ * DL_DIR/SSTATE_DIR are kas's business (KAS_WORK_DIR, or DL_DIR/SSTATE_DIR in its environment).
+ */
+export interface KasExport {
+  text: string;
+  /** KAS_PREMIRRORS for the rewrite rules ("regex replacement" lines), empty when none. */
+  premirrors: string;
+}
+
+const escapeRegex = (s: string) => s.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+
+/** Consecutive runs of layers that kas's alphabetical sort keeps in order. */
+function sortedRuns(layers: readonly string[]): string[][] {
+  const runs: string[][] = [];
+  for (const layer of layers) {
+    const run = runs[runs.length - 1];
+    if (run && layerKey(run[run.length - 1]!) < layerKey(layer)) run.push(layer);
+    else runs.push([layer]);
+  }
+  return runs;
+}
+
+/** How kas sorts a layer of one checkout: by its path ("." is the checkout itself, which sorts first). */
+function layerKey(layer: string): string {
+  return layer === '.' ? '' : `/${posix.normalize(layer)}`;
+}
+
+/** Where meta-vvehicle goes, relative to KAS_WORK_DIR: numbered after every checkout, so kas lists it last. */
+export function kasLayerPath(plan: BuildPlan): string {
+  const checkouts = plan.repos.reduce((n, r) => n + sortedRuns(r.layers).length, 0);
+  return `${String(checkouts + 1).padStart(2, '0')}-meta-vvehicle`;
+}
+
+export function exportKas(config: Config, plan: BuildPlan, sourceFiles: readonly string[]): KasExport {
+  const repos: Record<string, unknown> = {};
+  let n = 0;
+  const pad = (i: number) => String(i).padStart(2, '0');
+  for (const repo of plan.repos) {
+    for (const run of sortedRuns(repo.layers)) {
+      n++;
+      const path = `${pad(n)}-${repo.name}`;
+      repos[path] = {
+        url: repo.url,
+        refspec: repo.commit,
+        path,
+        // "." (the repository root) is kas's default when `layers` is absent
+        ...(run.length === 1 && run[0] === '.' ? {} : { layers: Object.fromEntries(run.map((l) => [l, null])) }),
+      };
+    }
+  }
+  // no url: a local directory kas uses as it is (relative paths are from KAS_WORK_DIR)
+  repos[kasLayerPath(plan)] = { path: kasLayerPath(plan) };
+
+  const managed = plan.managedConf.filter((l) => !/^(DL_DIR|SSTATE_DIR) = /.test(l));
+  const doc = {
+    header: { version: 1 },
+    machine: plan.machine,
+    distro: plan.distro,
+    target: plan.image.target,
+    repos,
+    // AGL's setup writes DISTRO and these includes into local.conf (templates/machine/<machine>/20_local.conf.inc)
+    local_conf_header: { 'vvehicle-managed': `${managed.join('\n')}\n` },
+    ...(plan.bblayersConfHeader.length ? { bblayers_conf_header: { vvehicle: `${plan.bblayersConfHeader.join('\n')}\n` } } : {}),
+  };
+  const premirrors = config.sources.rewrite.map((r) => `^${escapeRegex(r.from)} ${r.to}`).join('\n');
+  const branches = plan.repos.filter((r) => r.branch).map((r) => `#   ${r.name}: ${r.branch} @ ${r.commit}`);
+  const header = [
+    `# kas project file written by \`vvehicle export kas\` from ${sourceFiles.join(', ')} (config ${plan.configDigest}).`,
+    '# Read by kas 3.1 (Debian) and newer. Run kas with KAS_WORK_DIR set to the directory that holds the rendered',
+    `# meta-vvehicle as ${kasLayerPath(plan)}/ (\`vvehicle export kas -o DIR/FILE\` renders it there).`,
+    '# Pinned branches:',
+    ...branches,
+    ...(premirrors ? ['# The configuration rewrites repository URLs; give kas the same rules (one per line in KAS_PREMIRRORS):', ...premirrors.split('\n').map((l) => `#   ${l}`)] : []),
+    ...(config.sources.referenceDir ? [`# Reference clones: export KAS_REPO_REF_DIR=${config.sources.referenceDir} (kas names them after the URL, as vvehicle does)`] : []),
+  ];
+  return { text: `${header.join('\n')}\n${stringify(doc, { lineWidth: 0 })}`, premirrors };
+}
