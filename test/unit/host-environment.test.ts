@@ -94,7 +94,7 @@ describe('host paths the build needs are mounted', () => {
     for (const d of ['mirror', 'sstate-mirror', 'refs/poky.git/objects', 'toolchain', 'cache']) mkdirSync(join(host, d), { recursive: true });
     writeFileSync(join(host, 'agent.sock'), '');
     const p = project(
-      `build:\n  premirrors: ['file://${host}/mirror', 'https://downloads.example.org']\n  sstateMirrors: ['file://${host}/sstate-mirror/']\n` +
+      `build:\n  premirrors: ['file://${host}/mirror', 'https://downloads.example.org']\n  sstateMirrors: ['file://${host}/sstate-mirror/']\n  hashEquivalence: 'off'\n` +
         `  sshAgent: true\n  mounts: ['${host}/toolchain', '${host}/cache:rw']\n`,
     );
     const context = openContext({ config: p.file, workDir: join(p.dir, 'work') }, p.dir, {});
