@@ -1,17 +1,10 @@
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { debootstrapBaseTag, debootstrapRootfsTarball } from '../../src/build/builder-image.js';
 import { imageExists, importImage, type Engine } from '../../src/tools/engine.js';
 import { cachedDir } from './fixtures/cache.js';
+import { debianMirror } from './fixtures/debian-packages.js';
 
-/** The Debian mirror this machine's apt uses (deb822 sources), for debootstrap. */
-export function debianMirror(): string {
-  const text = readFileSync('/etc/apt/sources.list.d/debian.sources', 'utf8');
-  const stanza = text.split(/\n\s*\n/).find((s) => /^Suites:.*\bbookworm\b/m.test(s) && !/security/.test(s));
-  const uri = stanza && /^URIs:\s*(\S+)/m.exec(stanza)?.[1];
-  if (!uri) throw new Error('no bookworm mirror in /etc/apt/sources.list.d/debian.sources');
-  return uri;
-}
+export { debianMirror };
 
 /**
  * The debootstrapped builder base (bookworm + the Yocto host packages, ≈ 870 MB) as a rootfs tarball,
