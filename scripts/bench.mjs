@@ -242,6 +242,43 @@ async function benchOverlays() {
     `CPU ${cpu.toFixed(2)} s; the vvehicle qemu-img wrapper (create -f qcow2 -F qcow2 -b <abs base>), ${parallel} at a time`);
 }
 
+/**
+ * A warm `vvehicle check` (a rerun with nothing changed) against the raw tool doing the same in the same
+ * container image and build dir: `bitbake -p && bitbake -g <target>` in one `<engine> run`. Needs real layers:
+ * VVEHICLE_BENCH_SOURCES names a directory of git mirrors (<repo>.git, e.g. /work/lab/mirrors) that the
+ * plan's repositories are fetched from (--rewrite); VVEHICLE_BENCH_WORK keeps the work dir between bench runs
+ * (the first check clones, builds the builder image and parses everything: minutes to hours).
+ * VVEHICLE_BENCH_ENGINE_ARGS: global engine options, space-separated (e.g. "--runtime runc").
+ */
+async function benchWarmCheck() {
+  const mirrors = process.env.VVEHICLE_BENCH_SOURCES;
+  if (!mirrors) {
+    report('warm check vs raw bitbake', 'skipped', 'budget < 1 s', undefined, 'set VVEHICLE_BENCH_SOURCES to a directory of git mirrors of the pinned layers (e.g. /work/lab/mirrors)');
+    return;
+  }
+  const work = process.env.VVEHICLE_BENCH_WORK ?? join(scratch, 'check-work');
+  const plan = JSON.parse(vv(['plan', '--json'], { cwd: scratch }).stdout);
+  const rewrites = plan.repos.flatMap((r) => {
+    const mirror = join(mirrors, `${r.url.replace(/\/+$/, '').split('/').pop().replace(/\.git$/, '')}.git`);
+    return existsSync(mirror) ? ['--rewrite', `${r.url}=file://${mirror}`] : [];
+  });
+  const engineArgs = (process.env.VVEHICLE_BENCH_ENGINE_ARGS ?? '').split(' ').filter(Boolean).map((a) => `--engine-arg=${a}`);
+  const args = ['check', '-w', work, ...rewrites, ...engineArgs];
+  const cold = vv(args, { cwd: scratch }); // clones, builder image, first parse: not measured against anything
+  const warm = medianOf(3, () => vv(args, { cwd: scratch }));
+  // the same container image, mounts, user and build dir vvehicle uses, through its own argv builder
+  const { runSpec } = await import(join(root, 'dist/build/container.js'));
+  const { runArgv } = await import(join(root, 'dist/build/container-argv.js'));
+  const builder = JSON.parse(readFileSync(join(work, 'builder.json'), 'utf8'));
+  const engine = { name: builder.engine, globalArgs: (process.env.VVEHICLE_BENCH_ENGINE_ARGS ?? '').split(' ').filter(Boolean) };
+  const setup = { engine, image: builder.image, plan, workDir: work, kvm: false, passEnv: [] };
+  const command = ['sh', '-c', `bitbake --parse-only && bitbake --graphviz ${plan.image.target}`];
+  const raw = medianOf(3, (i) => timed(engine.name, runArgv(runSpec(setup, `vvehicle-bench-raw-${process.pid}-${i}`, command, 'none'))));
+  const outside = warm.seconds - raw.seconds;
+  report('warm check vs raw bitbake', `${outside.toFixed(2)} s`, 'budget < 1 s', outside < 1,
+    `outside bitbake: warm vvehicle check ${warm.seconds.toFixed(2)} s (${(warm.seconds / raw.seconds).toFixed(2)}×) vs ${engine.name} run bitbake -p && -g ${raw.seconds.toFixed(2)} s; cold check ${cold.seconds.toFixed(0)} s; median of 3`);
+}
+
 async function main() {
   ensureBuilt();
   const [l1, l5] = loadavg();
@@ -252,6 +289,7 @@ async function main() {
     if (wanted('convert')) await benchConvert();
     if (wanted('smoke')) await benchSmoke();
     if (wanted('overlays')) await benchOverlays();
+    if (wanted('check')) await benchWarmCheck();
   } finally {
     rmSync(scratch, { recursive: true, force: true });
   }
