@@ -1,6 +1,8 @@
 import { formatCheckReport, runChecks, type CheckReport } from '../build/check.js';
 import { hashServers } from '../build/cache-access.js';
 import { runStages } from '../build/pipeline.js';
+import { digestOf, readStageRecord } from '../build/stage-state.js';
+import { requireRunnableEngine } from '../build/preflight.js';
 import { parseMinFree, preflight, pipelineState, withWorkDirLock, type RunOptions } from '../build/run-options.js';
 import { builderStage } from '../stages/builder.js';
 import { configureStage } from '../stages/configure.js';
@@ -23,7 +25,11 @@ export async function checkCommand(options: RunOptions): Promise<string> {
   // bitbake talks to a host:port hash server while parsing: the container then has network for it
   const servers = hashServers(context.loaded.config.build);
   await withWorkDirLock(state, async () => {
-    await preflight(state, options, { engine: true, minFreeGiB: parseMinFree(options.minFreeGib, CHECK_MIN_FREE_GIB) });
+    const engine = await preflight(state, options, { engine: true, minFreeGiB: parseMinFree(options.minFreeGib, CHECK_MIN_FREE_GIB), probe: false });
+    // the builder stage recorded with this very engine and image means this engine ran containers for this work
+    // dir: a warm rerun does not pay for a probe container (a broken engine still fails the bitbake run, named)
+    const proven = readStageRecord(context.workDir, 'builder')?.inputsDigest === digestOf(await builderStage.inputs(state));
+    if (!proven) await requireRunnableEngine(engine!);
     await runStages(state, [sourcesStage, layerStage, configureStage, builderStage], [
       {
         title: `check: bitbake-layers show-layers, bitbake -p, bitbake -g (in the container, ${servers.length ? `with network for the hash server ${servers.join(', ')}` : 'offline'})`,

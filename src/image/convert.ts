@@ -1,14 +1,14 @@
 import { existsSync, mkdirSync, renameSync, statSync } from 'node:fs';
-import { copyFile, readFile, writeFile } from 'node:fs/promises';
+import { readFile, writeFile } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { onCleanup } from '../signals.js';
-import { requireSpace } from '../faults.js';
+import { freeBytesAt, requireSpace } from '../faults.js';
 import { pausePoint } from '../test-pause.js';
 import { checkImage, convertToQcow2, imageInfo, measureQcow2, type Qcow2Options } from '../tools/qemu-img.js';
 import { discoverArtifacts, type DeployArtifacts, type FoundArtifact } from './artifacts.js';
 import { CONVERT_RESULT_FILE, convertResultSchema, type ConvertResult } from './convert-result.js';
 import { removeTree, sweepLeftovers, tempSibling, writeFileAtomic } from './atomic.js';
-import { sha256File } from './sha256.js';
+import { copyWithSha256, sha256File } from './sha256.js';
 import { buildhistoryDirFor, licensesFromBuildhistory } from './buildhistory.js';
 import { parsePackageList } from './package-list.js';
 import { renderTemplate } from '../templates.js';
@@ -68,7 +68,7 @@ export async function convertImage(input: ConvertInput, found: DeployArtifacts, 
   mkdirSync(parent, { recursive: true });
   for (const note of sweepLeftovers(parent)) report.note?.(note);
   // the staging dir is a sibling of outDir, and the previous output stays until the new one is whole
-  requireSpace(parent, await bytesNeeded(input, found), `${input.name}-${input.version}`);
+  requireSpace(parent, await bytesNeeded(input, found, freeBytesAt(parent)), `${input.name}-${input.version}`);
   const staging = tempSibling(outDir, 'staging');
   mkdirSync(staging);
   const forget = onCleanup(() => removeTree(staging));
@@ -89,12 +89,23 @@ export async function convertImage(input: ConvertInput, found: DeployArtifacts, 
 /**
  * What the output will take: qemu-img's measure of the qcow2 (a compressed one is smaller by an amount
  * only the conversion tells, so it is not counted) plus the side files and a margin for the metadata.
+ * qemu-img measure costs a process start: it runs only when the free space is below what the qcow2 can take at
+ * most (every byte of the raw source allocated, plus its L2 and refcount tables), where the exact figure matters.
  */
-async function bytesNeeded(input: ConvertInput, found: DeployArtifacts): Promise<number> {
+async function bytesNeeded(input: ConvertInput, found: DeployArtifacts, free: number | undefined): Promise<number> {
   const sides = [found.kernel, found.packageManifest, found.licenseManifest, found.testdata, found.qemuboot, found.sbom];
-  const sideBytes = sides.reduce((sum, a) => sum + (a ? statSync(a.resolved).size : 0), 0);
-  const qcow2 = input.qcow2.compress ? 0 : (await measureQcow2(found.rootfs.resolved, input.qcow2, { signal: input.signal, logFile: input.logFile })).required;
-  return qcow2 + sideBytes + 256 * 1024;
+  const sideBytes = sides.reduce((sum, a) => sum + (a ? statSync(a.resolved).size : 0), 0) + 256 * 1024;
+  if (input.qcow2.compress) return sideBytes;
+  const upperBound = qcow2UpperBound(statSync(found.rootfs.resolved).size, input.qcow2.clusterSize);
+  if (free === undefined || free >= upperBound + sideBytes) return upperBound + sideBytes;
+  return (await measureQcow2(found.rootfs.resolved, input.qcow2, { signal: input.signal, logFile: input.logFile })).required + sideBytes;
+}
+
+/** A fully allocated qcow2 of `virtualBytes`: data clusters, 8 bytes of L2 and 2 of refcount per cluster, header and L1. */
+export function qcow2UpperBound(virtualBytes: number, clusterSize: number): number {
+  const clusters = Math.ceil(virtualBytes / clusterSize);
+  const tableClusters = Math.ceil((clusters * 8) / clusterSize) + Math.ceil((clusters * 2) / clusterSize) + 4;
+  return (clusters + tableClusters) * clusterSize + clusterSize;
 }
 
 async function fillStaging(input: ConvertInput, found: DeployArtifacts, staging: string, report: ConvertReporter): Promise<ConvertResult> {
@@ -121,9 +132,10 @@ async function fillStaging(input: ConvertInput, found: DeployArtifacts, staging:
   const sideFiles = (async () => {
     for (const [key, artifact] of present) {
       const dest = join(staging, names[key]);
-      await copyFile(artifact.resolved, dest);
-      sha256s[names[key]] = await sha256File(dest, undefined, input.signal);
-      sizes[names[key]] = statSync(dest).size;
+      // one read: hashed on its way to the copy
+      const copied = await copyWithSha256(artifact.resolved, dest, input.signal);
+      sha256s[names[key]] = copied.sha256;
+      sizes[names[key]] = copied.bytes;
       sources[names[key]] = artifact.resolved;
     }
     if (!found.licenseManifest && found.packageManifest) {

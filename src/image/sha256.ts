@@ -1,5 +1,7 @@
 import { createHash } from 'node:crypto';
-import { createReadStream } from 'node:fs';
+import { createReadStream, createWriteStream } from 'node:fs';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
 
 /**
  * sha256 of a file, read as a stream (images are gigabytes: never read them whole).
@@ -16,4 +18,19 @@ export async function sha256File(path: string, onBytes?: (done: number) => void,
     onBytes?.(done);
   }
   return hash.digest('hex');
+}
+
+/** Copies `source` to `dest` and hashes the bytes on the way: the source is read once, never the copy again. */
+export async function copyWithSha256(source: string, dest: string, signal?: AbortSignal): Promise<{ sha256: string; bytes: number }> {
+  const hash = createHash('sha256');
+  let bytes = 0;
+  const tap = new Transform({
+    transform(chunk: Buffer, _encoding, done) {
+      hash.update(chunk);
+      bytes += chunk.length;
+      done(null, chunk);
+    },
+  });
+  await pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), tap, createWriteStream(dest), { signal });
+  return { sha256: hash.digest('hex'), bytes };
 }

@@ -128,10 +128,13 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     if (inputs.signal.aborted) throw inputs.signal.reason;
     mkdirSync(dirname(consoleLog), { recursive: true });
     writeFileSync(consoleLog, '');
-    await createOverlay(disk, overlay, { signal: inputs.signal }).catch((error: unknown) => {
-      throw startFailure(error);
-    });
-    const [metricsPort, otelPort] = await freePorts(2);
+    // qemu-img makes the overlay while the ports for QEMU's argv are found
+    const [, [metricsPort, otelPort]] = await Promise.all([
+      createOverlay(disk, overlay, { signal: inputs.signal }).catch((error: unknown) => {
+        throw startFailure(error);
+      }),
+      freePorts(2),
+    ]);
     const forwards: HostForward[] = [
       { hostPort: metricsPort!, guestPort: inputs.nodeExporterPort },
       { hostPort: otelPort!, guestPort: OTELCOL_HEALTH_PORT },
@@ -141,6 +144,28 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     t0 = performance.now();
 
     let health: HealthReport | undefined;
+    // the probes start as soon as a good health line arrives (the guest's services are up), while the
+    // console goes on to the login prompt: the verdict waits for whichever ends last, not for both in a row
+    const probeStop = new AbortController();
+    let probesRun: Promise<ProbeResult[]> | undefined;
+    const startProbes = (report: HealthReport) => {
+      const leftMs = inputs.overallTimeoutSec !== undefined ? inputs.overallTimeoutSec * 1000 - now() : Infinity;
+      const budgetMs = Math.max(0, Math.min(PROBE_BUDGET_SEC * factor * 1000, leftMs));
+      const ports: Record<ProbeSpec['id'], number> = { 'node-exporter-metrics': metricsPort!, 'otelcol-health': otelPort! };
+      const signal = AbortSignal.any([inputs.signal, probeStop.signal]);
+      const expect = inputs.identity?.expect;
+      const probeExpectations = expect?.kind === 'echo' && expect.vehicleId ? { vehicleId: expect.vehicleId } : {};
+      probesRun = Promise.all(
+        planProbes(inputs.probes, report).map(async (planned) => {
+          const result = planned.run
+            ? await runProbe(planned.spec, ports[planned.spec.id], budgetMs, signal, probeExpectations)
+            : { id: planned.spec.id, status: 'skipped' as const, durationMs: 0, detail: planned.reason ?? 'skipped' };
+          inputs.onProgress?.(`probe ${planned.spec.id}: ${result.status} (${result.detail})`);
+          return result;
+        }),
+      );
+      probesRun.catch(() => {}); // awaited below, or abandoned when the boot fails
+    };
     const expectations = new BootExpectations({
       groupTimeoutsMs: [inputs.timeouts.kernelSec, inputs.timeouts.initSec, inputs.timeouts.healthSec].map((s) => s * factor * 1000) as [number, number, number],
       requiredUnits: inputs.requiredUnits,
@@ -150,7 +175,9 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
         if ('problem' in parsed) return parsed.problem;
         health = parsed.report;
         const problems = healthProblems(parsed.report, inputs.allowDegraded, inputs.identity?.expect);
-        return problems.length ? `unhealthy: ${problems.join('; ')}` : undefined;
+        if (problems.length) return `unhealthy: ${problems.join('; ')}`;
+        startProbes(parsed.report);
+        return undefined;
       },
     });
 
@@ -211,21 +238,10 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
         clearInterval(ticker);
       }
 
-      if (expectations.outcome?.verdict === 'pass') {
-        const leftMs = inputs.overallTimeoutSec !== undefined ? inputs.overallTimeoutSec * 1000 - now() : Infinity;
-        const budgetMs = Math.max(0, Math.min(PROBE_BUDGET_SEC * factor * 1000, leftMs));
-        const expect = inputs.identity?.expect;
-        const probeExpectations = expect?.kind === 'echo' && expect.vehicleId ? { vehicleId: expect.vehicleId } : {};
-        const ports: Record<ProbeSpec['id'], number> = { 'node-exporter-metrics': metricsPort!, 'otelcol-health': otelPort! };
-        for (const planned of planProbes(inputs.probes, health)) {
-          const result = planned.run
-            ? await runProbe(planned.spec, ports[planned.spec.id], budgetMs, inputs.signal, probeExpectations)
-            : { id: planned.spec.id, status: 'skipped' as const, durationMs: 0, detail: planned.reason ?? 'skipped' };
-          probes.push(result);
-          inputs.onProgress?.(`probe ${planned.spec.id}: ${result.status} (${result.detail})`);
-        }
-      }
+      // a pass needs a good health line, which started the probes; a failed boot has nothing to probe
+      if (expectations.outcome?.verdict === 'pass' && probesRun) probes.push(...(await probesRun));
     } finally {
+      probeStop.abort();
       await qemu.stop();
       unregisterQemu();
     }

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { renderLayer, writeLayer, type RenderedFile } from '../layer/render.js';
-import { digestOf } from '../build/stage-state.js';
+import { shippedFilesFingerprint } from './shipped-files.js';
 import type { PipelineState, Stage } from './types.js';
 
 const rendered = new WeakMap<PipelineState, RenderedFile[]>();
@@ -20,7 +20,8 @@ export const layerStage: Stage = {
   id: 'layer',
   title: 'render meta-vvehicle',
   needsEngine: false,
-  inputs: (state) => filesFor(state).map((f) => ({ path: f.path, mode: f.mode, sha256: digestOf(Buffer.isBuffer(f.content) ? f.content.toString('base64') : f.content) })),
+  // the rendering is a function of these: a warm rerun compares them without rendering a file
+  inputs: (state) => ({ config: state.context.loaded.config, plan: state.context.plan, shipped: shippedFilesFingerprint() }),
   outputsPresent: (state) => existsSync(join(state.context.workDir, state.context.plan.dirs.layer, 'conf/layer.conf')),
   async run(state, task) {
     const files = filesFor(state);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -49,5 +49,32 @@ describe.each(ENGINES)('vvehicle check in %s (stub bitbake replaying recorded re
     const r = await withEnv({ STUB_PARSE_LOG: 'bitbake-success.log' }, () => runCli(['check', '-c', project.config, '-w', work, ...project.rewriteArgs]));
     expect(r.code).toBe(1);
     expect(r.stderr).toContain('unexpected WARNING: Buildfile specified, dependencies will not be handled.');
+  });
+
+  it('a warm rerun with nothing changed re-renders nothing, starts no probe container, and runs bitbake again', { timeout: 480_000 }, async () => {
+    const work = join(root, 'work-warm');
+    const env = { STUB_GRAPH: 'vvehicle-image.task-depends.dot' };
+    const cold = await withEnv(env, () => runCli(['check', '-c', project.config, '-w', work, ...project.rewriteArgs]));
+    expect(cold.code).toBe(0);
+    const stageRecords = () => Object.fromEntries(['sources', 'layer', 'configure', 'builder'].map((s) => [s, readFileSync(join(work, '.state', `${s}.json`), 'utf8')]));
+    const confMtimes = () => ['bblayers.conf', 'vvehicle.conf'].map((f) => statSync(join(work, 'build/project/conf', f)).mtimeMs);
+    const before = { records: stageRecords(), conf: confMtimes() };
+    // every podman call of the warm run, recorded by a wrapper in front of the real podman on PATH
+    const shim = join(root, 'podman-shim');
+    mkdirSync(shim, { recursive: true });
+    const calls = join(shim, 'calls');
+    const realPodman = (process.env.PATH ?? '').split(':').map((d) => join(d, 'podman')).find((p) => existsSync(p))!;
+    writeFileSync(join(shim, 'podman'), `#!/bin/sh\necho "$*" >> '${calls}'\nexec '${realPodman}' "$@"\n`);
+    chmodSync(join(shim, 'podman'), 0o755);
+    const warm = await withEnv({ ...env, PATH: `${shim}:${process.env.PATH}` }, () => runCli(['check', '-c', project.config, '-w', work, ...project.rewriteArgs]));
+    expect(warm.stderr).toBe('');
+    expect(warm.code).toBe(0);
+    // skipped stages keep the record of the run that made their outputs, and no conf file was rewritten
+    expect(stageRecords()).toEqual(before.records);
+    expect(confMtimes()).toEqual(before.conf);
+    const podman = readFileSync(calls, 'utf8').trim().split('\n');
+    expect(podman.filter((c) => /--rootfs|^info\b|(^| )info( |$)/.test(c))).toEqual([]);
+    // bitbake itself ran again: three more commands in the stub's record
+    expect(readFileSync(join(work, 'build/project/stub-record'), 'utf8').split('\n').filter((l) => l.startsWith('argv='))).toHaveLength(6);
   });
 });

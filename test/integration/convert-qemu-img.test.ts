@@ -4,7 +4,10 @@ import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ToolError } from '../../src/errors.js';
-import { checkImage, convertArgs, convertToQcow2, createOverlay, imageInfo, parseProgress } from '../../src/tools/qemu-img.js';
+import { checkImage, convertArgs, convertToQcow2, createOverlay, imageInfo, measureQcow2, parseProgress } from '../../src/tools/qemu-img.js';
+import { qcow2UpperBound } from '../../src/image/convert.js';
+import { copyWithSha256, sha256File } from '../../src/image/sha256.js';
+import { readFileSync } from 'node:fs';
 import { tempDir } from '../helpers/tmp.js';
 
 const qcow2 = { compat: '1.1' as const, clusterSize: 65536, compress: false };
@@ -26,6 +29,24 @@ describe('the qemu-img wrapper (real qemu-img)', () => {
   it('builds the convert argv with the format stated and compression only when asked', () => {
     expect(convertArgs('/d/root.ext4', '/o/x.qcow2', qcow2, false)).toEqual(['convert', '-f', 'raw', '-O', 'qcow2', '-o', 'compat=1.1,cluster_size=65536', '/d/root.ext4', '/o/x.qcow2']);
     expect(convertArgs('a', 'b', { ...qcow2, compress: true }, true)).toEqual(['convert', '-p', '-f', 'raw', '-O', 'qcow2', '-o', 'compat=1.1,cluster_size=65536', '-c', 'a', 'b']);
+  });
+
+  it('the space bound convert uses instead of `qemu-img measure` is never below what measure says a fully allocated qcow2 takes', async () => {
+    const dir = tempDir();
+    for (const [bytes, clusterSize] of [[1, 65536], [8 * 2 ** 20, 65536], [3 * 2 ** 30 + 12345, 65536], [2 ** 30, 4096], [5 * 2 ** 30 + 1, 2 * 2 ** 20]] as const) {
+      const raw = join(dir, `sparse-${bytes}.raw`);
+      execFileSync('truncate', ['-s', String(bytes), raw]);
+      const measured = await measureQcow2(raw, { ...qcow2, clusterSize });
+      expect(qcow2UpperBound(bytes, clusterSize)).toBeGreaterThanOrEqual(measured.fullyAllocated);
+    }
+  });
+
+  it('copies a file and hashes it in one read: the same bytes and the same sha256 as hashing the copy', async () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'Image'), randomBytes((3 << 20) + 17));
+    const copied = await copyWithSha256(join(dir, 'Image'), join(dir, 'Image.copy'));
+    expect(readFileSync(join(dir, 'Image.copy')).equals(readFileSync(join(dir, 'Image')))).toBe(true);
+    expect(copied).toEqual({ sha256: await sha256File(join(dir, 'Image')), bytes: (3 << 20) + 17 });
   });
 
   it('reads the last percentage of a -p redraw chunk', () => {

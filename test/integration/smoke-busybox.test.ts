@@ -6,6 +6,7 @@ import { busyboxImage, qemuChildrenOf, type BootableImage } from '../helpers/fix
 import { runCli } from '../helpers/cli.js';
 import { listTree, tempDir } from '../helpers/tmp.js';
 import type { SmokeResult } from '../../src/smoke/types.js';
+import { runSmoke } from '../../src/smoke/run-smoke.js';
 
 /** Fixture 1: Debian's arm64 kernel + a busybox rootfs under TCG, verdict in seconds. */
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
@@ -97,6 +98,27 @@ describe('vvehicle smoke on the busybox fixture', () => {
     expect(refused.stderr).toContain('--credential vvehicle.ue.key: the value is not valid (subscriber key K, 32 hex digits)');
     expect(refused.stderr).not.toContain('xyz');
   }, 240_000);
+
+  it('plans and starts the probes when the health line arrives, before the login prompt that follows it', async () => {
+    const dir = tempDir();
+    const progress: string[] = [];
+    const result = await runSmoke({
+      disk: healthy.qcow2, kernel: healthy.kernel, initrd: healthy.initrd,
+      accel: { accel: 'tcg', reason: 'test' }, memoryMiB: 512, cpus: 2,
+      timeouts: { kernelSec: 60, initSec: 60, healthSec: 120 }, tcgFactor: 1, allowDegraded: false,
+      probes: { nodeExporter: true, otelcolHealth: true }, nodeExporterPort: 9100, requiredUnits: [],
+      consoleLog: join(dir, 'console.log'), signal: new AbortController().signal, onProgress: (m) => progress.push(m),
+    });
+    expect(result.verdict).toBe('pass');
+    // this fixture prints its health line, then getty's prompt: the probes were dealt with in between
+    const console = readFileSync(join(dir, 'console.log'), 'utf8');
+    expect(console.indexOf('VVEHICLE-HEALTH')).toBeLessThan(console.search(/login: /));
+    const firstProbe = progress.findIndex((m) => m.startsWith('probe '));
+    expect(firstProbe).toBeGreaterThan(-1);
+    expect(firstProbe).toBeLessThan(progress.findIndex((m) => m.startsWith('login prompt')));
+    expect(result.probes.map((p) => [p.id, p.status])).toEqual([['node-exporter-metrics', 'skipped'], ['otelcol-health', 'skipped']]);
+    expect(qemuChildrenOf(process.pid)).toEqual([]);
+  }, 300_000);
 
   it('refuses bad input with exit 2 before starting anything, and writes nothing', async () => {
     const dir = tempDir();
