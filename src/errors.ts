@@ -41,13 +41,50 @@ export class ToolError extends Error {
   readonly command: string;
   readonly exitCode: number;
   readonly tail: string;
+  /** The program's own line that says what went wrong (from `tail`), if it printed one. */
+  readonly reason: string | undefined;
+  /**
+   * The first line of the message always carries `reason`: it is what the progress line, the
+   * verdict and a CI log show first, while the command and the whole tail follow in describeError.
+   */
   constructor(command: string, exitCode: number, tail: string, message?: string) {
-    super(message ?? `${command} failed with exit code ${exitCode}`);
+    const reason = decisiveLine(tail, programOf(command));
+    super(withReason(message ?? `${programOf(command)} exited with code ${exitCode}`, reason));
     this.name = 'ToolError';
     this.command = command;
     this.exitCode = exitCode;
     this.tail = tail;
+    this.reason = reason;
   }
+}
+
+// words with which QEMU, qemu-img, git, podman and docker say what went wrong
+const DECISIVE = /\b(error|fatal|failed|failure|cannot|can't|could not|couldn't|unable|not found|no such|invalid|denied|refused|unsupported|not supported|missing|does not exist|no space)\b/i;
+const MAX_REASON = 300;
+
+/**
+ * The line of a program's output that says why it failed. Tools sign their own diagnosis
+ * ("qemu-img: …: Unsupported qcow2 version 7", "fatal: …", "Error: …") and print context or usage
+ * around it ("Could not open backing image.", "See 'docker run --help'"): so the last signed line
+ * that is not a warning, else the last line with an error word, else the last line.
+ */
+export function decisiveLine(text: string, program?: string): string | undefined {
+  const lines = text.split(/\r?\n/).map((l) => l.trim()).filter(Boolean).reverse();
+  const signed = (l: string) => (program !== undefined && l.startsWith(`${program}:`)) || /^(fatal|error|Error):/.test(l);
+  const warning = (l: string) => /^\S+: warning:/i.test(l);
+  const line = lines.find((l) => signed(l) && !warning(l)) ?? lines.find((l) => DECISIVE.test(l) && !warning(l)) ?? lines[0];
+  if (line === undefined) return undefined;
+  return line.length > MAX_REASON ? `${line.slice(0, MAX_REASON - 1)}…` : line;
+}
+
+function programOf(command: string): string {
+  return command.split(' ')[0]!.split('/').pop()!;
+}
+
+/** A one-line message gets the reason appended; a composed multi-line message already leads with its own. */
+function withReason(message: string, reason: string | undefined): string {
+  if (!reason || message.includes('\n') || message.includes(reason)) return message;
+  return `${message}: ${reason}`;
 }
 
 /** The smoke boot ran but the image did not prove healthy. Exit 3. */

@@ -1,6 +1,7 @@
 import { execa, type Options, type Result } from 'execa';
 import { appendFileSync } from 'node:fs';
 import { ToolError } from './errors.js';
+import { notFoundMessage } from './host/packages.js';
 
 /**
  * The single place that starts external programs. Tool wrappers in src/tools build argv arrays
@@ -75,7 +76,7 @@ export async function run(file: string, args: readonly string[], options: RunOpt
       command,
       notFound ? 127 : exitCode || 1,
       tailLines(stderr || stdout),
-      notFound ? `${file} is not installed (not found on PATH)` : undefined,
+      notFound ? notFoundMessage(file) : undefined,
     );
   }
   return { command, exitCode, stdout, stderr, failed };
@@ -136,7 +137,7 @@ export function startStreaming(file: string, args: readonly string[], options: S
   });
   const pid = child.pid;
   if (pid === undefined) {
-    throw new ToolError(command, 127, '', `cannot start ${file} (is it installed and on PATH?)`);
+    throw new ToolError(command, 127, '', notFoundMessage(file));
   }
   const signalGroup = (signal: NodeJS.Signals) => {
     try {
@@ -190,7 +191,7 @@ export async function runStreaming(file: string, args: readonly string[], option
   }
   const result = await subprocess;
   if (result.isCanceled) throw options.signal?.reason ?? new ToolError(command, 130, '', `${file} was cancelled`);
-  if ((result as { code?: string }).code === 'ENOENT') throw new ToolError(command, 127, '', `${file} is not installed (not found on PATH)`);
+  if ((result as { code?: string }).code === 'ENOENT') throw new ToolError(command, 127, '', notFoundMessage(file));
   const exitCode = typeof result.exitCode === 'number' ? result.exitCode : 1;
   return { command, exitCode };
 }

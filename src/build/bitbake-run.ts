@@ -1,6 +1,6 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { ToolError } from '../errors.js';
+import { decisiveLine, ToolError } from '../errors.js';
 import { tailLines } from '../exec.js';
 import { BitbakeOutput, bitbakeArgv, type BitbakeCommand, type BitbakeSummary } from '../tools/bitbake.js';
 import { runInContainer, type ContainerSetup } from './container.js';
@@ -80,7 +80,8 @@ export function failureError(command: string, exitCode: number, summary: Bitbake
     ? `task ${first.recipe} ${first.taskName} failed${summary.failed.length > 1 ? ` (and ${summary.failed.length - 1} more)` : ''}`
     : summary.errors.length
       ? summary.errors[summary.errors.length - 1]!.replace(/^ERROR: /, '')
-      : 'no task failure reported';
+      : // the engine or the container failed before bitbake spoke (e.g. podman's "Error: …")
+        (decisiveLine(recent.join('\n')) ?? 'no task failure reported');
   const lines = [
     `bitbake failed with exit code ${exitCode}: ${what}`,
     ...(first ? [`failed task: ${first.task}`] : []),

@@ -1,5 +1,5 @@
 import type { ListrTask } from 'listr2';
-import { runTasks } from '../commands/listr-renderer.js';
+import { runTasks } from '../progress/listr-renderer.js';
 import type { StageId } from '../plan/types.js';
 import { readBuilderRecord } from '../stages/builder.js';
 import type { PipelineState, Stage } from '../stages/types.js';

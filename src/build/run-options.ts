@@ -1,5 +1,5 @@
 import { isAbsolute, resolve } from 'node:path';
-import type { CommonOptions, CommandContext } from '../commands/context.js';
+import type { CommonOptions, CommandContext } from '../context.js';
 import { UserError } from '../errors.js';
 import { combineRules } from '../sources/rewrite.js';
 import { runSignal } from '../signals.js';

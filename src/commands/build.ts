@@ -3,7 +3,7 @@ import { parseMinFree, preflight, pipelineState, type RunOptions } from '../buil
 import { selectStages, type StageSelection } from '../build/select-stages.js';
 import { readStageRecord } from '../build/stage-state.js';
 import { PIPELINE } from '../stages/index.js';
-import { openContext } from './context.js';
+import { openContext } from '../context.js';
 import { MIN_FREE_GIB } from './doctor.js';
 
 export type BuildOptions = RunOptions & StageSelection;

@@ -2,7 +2,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { prepareBuilder } from '../build/builder-image.js';
 import { preflight, pipelineState, type RunOptions } from '../build/run-options.js';
-import { openContext } from './context.js';
+import { openContext } from '../context.js';
 
 /** `vvehicle builder`: builds (or takes build.image as given) the builder image and records its id. */
 export async function builderCommand(options: RunOptions, progress: (text: string) => void): Promise<string> {

@@ -5,7 +5,7 @@ import { builderStage } from '../stages/builder.js';
 import { configureStage } from '../stages/configure.js';
 import { layerStage } from '../stages/layer.js';
 import { sourcesStage } from '../stages/sources.js';
-import { openContext } from './context.js';
+import { openContext } from '../context.js';
 
 /** A check needs the sources, the layer, the build conf and the builder image, but no build space. */
 export const CHECK_MIN_FREE_GIB = 10;

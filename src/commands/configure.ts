@@ -1,6 +1,6 @@
 import { writeBuildConf } from '../build/configure.js';
 import { requireWritableWorkDir } from '../build/preflight.js';
-import { openContext, type CommonOptions } from './context.js';
+import { openContext, type CommonOptions } from '../context.js';
 
 /** `vvehicle configure`: TOPDIR with bblayers.conf, vvehicle.conf (ours) and local.conf (created once, then yours). */
 export function configureCommand(options: CommonOptions): string {

@@ -4,8 +4,8 @@ import type { DeployArtifacts } from '../image/artifacts.js';
 import { convertImage, findArtifacts } from '../image/convert.js';
 import type { ConvertResult } from '../image/convert-result.js';
 import { runSignal } from '../signals.js';
-import { openContext, type CommonOptions } from './context.js';
-import { runTasks, throttledPercent } from './listr-renderer.js';
+import { openContext, type CommonOptions } from '../context.js';
+import { runTasks, throttledPercent } from '../progress/listr-renderer.js';
 
 export interface ConvertOptions extends CommonOptions {
   deployDir?: string;

@@ -1,5 +1,5 @@
 import { runChecks, type CheckResult } from '../doctor/checks.js';
-import { openContext, type CommonOptions } from './context.js';
+import { openContext, type CommonOptions } from '../context.js';
 
 export const MIN_FREE_GIB = 90;
 

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { renderLayer, writeLayer } from '../layer/render.js';
-import { openContext, type CommonOptions } from './context.js';
+import { openContext, type CommonOptions } from '../context.js';
 
 export interface LayerOptions extends CommonOptions {
   /** Output directory; default <work-dir>/layers/meta-vvehicle. */

@@ -6,7 +6,7 @@ import { LOCK_FILE } from '../package-paths.js';
 import { resolveLock } from '../sources/lock.js';
 import { combineRules } from '../sources/rewrite.js';
 import { runSignal } from '../signals.js';
-import type { CommonOptions } from './context.js';
+import type { CommonOptions } from '../context.js';
 
 /** `vvehicle lock`: resolves branch-only repos (git ls-remote through the rewrites) into vvehicle.lock.yml. */
 export async function lockCommand(options: CommonOptions & { rewrite?: string[] }, cwd = process.cwd()): Promise<string> {

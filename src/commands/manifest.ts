@@ -5,8 +5,8 @@ import { manifestJsonSchema, type Manifest } from '../image/manifest-schema.js';
 import { readSmokeResult } from '../image/smoke-input.js';
 import { verifyManifest } from '../image/verify.js';
 import { runSignal } from '../signals.js';
-import { openContext, type CommonOptions } from './context.js';
-import { runTasks, throttledPercent } from './listr-renderer.js';
+import { openContext, type CommonOptions } from '../context.js';
+import { runTasks, throttledPercent } from '../progress/listr-renderer.js';
 
 export interface ManifestOptions extends CommonOptions {
   from?: string;

@@ -1,5 +1,5 @@
 import { describePlan } from '../plan/describe.js';
-import { openContext, type CommonOptions } from './context.js';
+import { openContext, type CommonOptions } from '../context.js';
 
 export function planCommand(options: CommonOptions & { json?: boolean }): string {
   const { plan } = openContext(options);

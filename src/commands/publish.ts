@@ -1,8 +1,8 @@
 import { join, relative, resolve } from 'node:path';
 import { publishImage, type PublishResult } from '../image/publish.js';
 import { runSignal } from '../signals.js';
-import { openContext, type CommonOptions } from './context.js';
-import { runTasks, throttledPercent } from './listr-renderer.js';
+import { openContext, type CommonOptions } from '../context.js';
+import { runTasks, throttledPercent } from '../progress/listr-renderer.js';
 
 export interface PublishOptions extends CommonOptions {
   from?: string;

@@ -6,12 +6,12 @@ import { writeFileAtomic } from '../image/atomic.js';
 import { CONVERT_RESULT_FILE, readConvertResult } from '../image/convert-result.js';
 import { DEFAULT_SMOKE_FILE } from '../image/manifest.js';
 import { runSignal } from '../signals.js';
-import { CORE_REQUIRED_UNITS } from '../smoke/console-patterns.js';
-import { runSmoke } from '../smoke/run-smoke.js';
+import { requiredUnits } from '../smoke/required-units.js';
+import { runSmoke, SmokeStartError } from '../smoke/run-smoke.js';
 import type { SmokeResult } from '../smoke/types.js';
 import type { Config } from '../config/schema.js';
-import { openContext, type CommonOptions } from './context.js';
-import { runTasks } from './listr-renderer.js';
+import { openContext, type CommonOptions } from '../context.js';
+import { runTasks } from '../progress/listr-renderer.js';
 
 export interface SmokeOptions extends CommonOptions {
   from?: string;
@@ -41,7 +41,7 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
   const consoleLog = resolve(cwd, options.consoleLog ?? join(dir ?? join(workDir, 'logs'), `smoke-${stamp()}.console.log`));
 
   const ctx: { result?: SmokeResult } = {};
-  await runTasks(
+  const reported = runTasks(
     [
       {
         title: `smoke boot (${accel.accel}: ${accel.reason})`,
@@ -73,6 +73,12 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
     ],
     ctx,
   );
+  // QEMU could not start: the result (a failed "QEMU starts" case, JUnit already written) is printed
+  // like any other verdict, then the tool's error exits with its own code
+  await reported.catch((error: unknown) => {
+    if (error instanceof SmokeStartError) out(options.json ? JSON.stringify(error.result, null, 2) : summary(error.result));
+    throw error;
+  });
   const result = ctx.result!;
   // next to the convert output, where `vvehicle manifest --from DIR` finds it (as the build's smoke stage does)
   if (dir && !result.failure) writeFileAtomic(join(dir, DEFAULT_SMOKE_FILE), `${JSON.stringify(result, null, 2)}\n`);
@@ -94,17 +100,6 @@ function bootFiles(options: SmokeOptions, config: Config, workDir: string, cwd: 
     kernel: options.kernel ? resolve(cwd, options.kernel) : converted.kernelPath,
     dir,
   };
-}
-
-/** Units whose failure on the console ends the boot at once: core targets plus the enabled payloads. */
-export function requiredUnits(config: Config): string[] {
-  const c = config.components;
-  return [
-    ...CORE_REQUIRED_UNITS,
-    ...(c.nodeExporter.enabled ? ['node_exporter.socket', 'node_exporter.service'] : []),
-    ...(c.otelcolContrib.enabled ? ['otelcol-contrib.service'] : []),
-    ...(c.ueransim.enabled ? ['nr-ue.service'] : []),
-  ];
 }
 
 function positiveInt(value: string | undefined, flag: string): number | undefined {

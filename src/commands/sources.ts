@@ -1,7 +1,7 @@
 import { preflight, pipelineState, type RunOptions } from '../build/run-options.js';
 import { syncAll } from '../sources/checkout.js';
 import { describeUrl } from '../sources/rewrite.js';
-import { openContext } from './context.js';
+import { openContext } from '../context.js';
 
 /** `vvehicle sources`: every repo of the plan at its pinned commit (detached, verified). */
 export async function sourcesCommand(options: RunOptions): Promise<string> {

@@ -1,4 +1,4 @@
-import { createWriteStream, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
+import { appendFileSync, createWriteStream, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -10,6 +10,7 @@ import { onCleanup } from '../signals.js';
 import { launchQemu, machineFor, type HostForward } from '../tools/qemu.js';
 import { createOverlay } from '../tools/qemu-img.js';
 import { ConsoleLines } from './console-lines.js';
+import { STAGES } from './console-patterns.js';
 import { BootExpectations } from './expectations.js';
 import { healthProblems, parseHealth } from './health.js';
 import { smokeJunitXml } from './junit.js';
@@ -47,9 +48,24 @@ export interface SmokeInputs {
 }
 
 /**
+ * QEMU could not start the guest (qemu-img could not make the overlay, QEMU is missing, or exited
+ * before the guest printed anything). Still a ToolError, exiting with the program's own code (a host
+ * problem, not an unhealthy image), but it carries the failed result, whose JSON and JUnit were
+ * written like those of any other verdict, so CI shows a red "QEMU starts" case with the tool's line.
+ */
+export class SmokeStartError extends ToolError {
+  readonly result: SmokeResult;
+  constructor(cause: ToolError, result: SmokeResult) {
+    super(cause.command, cause.exitCode, cause.tail, cause.message);
+    this.name = 'SmokeStartError';
+    this.result = result;
+  }
+}
+
+/**
  * Boots the image once on a throwaway overlay and decides pass/fail. Returns the result for both
- * verdicts; throws UserError for bad inputs, ToolError when QEMU itself cannot run, and the abort
- * reason on Ctrl-C. QEMU and the overlay are gone when this returns or throws.
+ * verdicts; throws UserError for bad inputs, SmokeStartError when QEMU cannot start the guest, and
+ * the abort reason on Ctrl-C. QEMU and the overlay are gone when this returns or throws.
  */
 export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
   const disk = resolve(inputs.disk);
@@ -65,20 +81,58 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
   const removeWorkDir = () => rm(workDir, { recursive: true, force: true });
   const unregisterWorkDir = onCleanup(removeWorkDir);
   let log: WriteStream | undefined;
+  const booted = {
+    accel: inputs.accel.accel,
+    accelReason: inputs.accel.reason,
+    cpu,
+    machine,
+    memoryMiB: inputs.memoryMiB,
+    cpus: inputs.cpus,
+    kernel,
+    ...(initrd ? { initrd } : {}),
+    disk,
+    cmdline,
+    consoleLog,
+  };
+  let startedAt = new Date();
+  let t0 = performance.now();
+  const now = () => performance.now() - t0;
+  /** A ToolError before the guest spoke: record it as the failed "QEMU starts" case, with its command and output in the console log. */
+  const startFailure = (error: unknown): unknown => {
+    if (!(error instanceof ToolError) || inputs.signal.aborted) return error;
+    appendFileSync(consoleLog, `$ ${error.command}\n${error.tail ? `${error.tail.trimEnd()}\n` : ''}`);
+    const message = error.message.split('\n')[0]!;
+    const result: SmokeResult = {
+      verdict: 'fail',
+      ...booted,
+      startedAt: startedAt.toISOString(),
+      durationMs: Math.round(now()),
+      stages: [
+        { id: 'start', title: 'QEMU starts', status: 'fail', durationMs: Math.round(now()), message },
+        ...STAGES.map((s) => ({ id: s.id, title: s.title, status: 'skipped' as const, durationMs: 0 })),
+      ],
+      probes: [],
+      failure: { stage: 'start', message },
+    };
+    if (inputs.junit) result.junit = writeJunit(inputs.junit, result);
+    return new SmokeStartError(error, result);
+  };
   try {
     const overlay = join(workDir, 'overlay.qcow2');
     if (inputs.signal.aborted) throw inputs.signal.reason;
-    await createOverlay(disk, overlay, { signal: inputs.signal });
+    mkdirSync(dirname(consoleLog), { recursive: true });
+    writeFileSync(consoleLog, '');
+    await createOverlay(disk, overlay, { signal: inputs.signal }).catch((error: unknown) => {
+      throw startFailure(error);
+    });
     const [metricsPort, otelPort] = await freePorts(2);
     const forwards: HostForward[] = [
       { hostPort: metricsPort!, guestPort: inputs.nodeExporterPort },
       { hostPort: otelPort!, guestPort: OTELCOL_HEALTH_PORT },
     ];
-    mkdirSync(dirname(consoleLog), { recursive: true });
-    log = createWriteStream(consoleLog);
-    const startedAt = new Date();
-    const t0 = performance.now();
-    const now = () => performance.now() - t0;
+    log = createWriteStream(consoleLog, { flags: 'a' });
+    startedAt = new Date();
+    t0 = performance.now();
 
     let health: HealthReport | undefined;
     const expectations = new BootExpectations({
@@ -115,7 +169,12 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       if (expectations.outcome) wake();
     };
 
-    const qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk: overlay, cmdline, forwards }, onConsole);
+    let qemu: ReturnType<typeof launchQemu>;
+    try {
+      qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk: overlay, cmdline, forwards }, onConsole);
+    } catch (error) {
+      throw startFailure(error);
+    }
     const unregisterQemu = onCleanup(() => qemu.stop());
     inputs.onProgress?.(`QEMU started (${inputs.accel.accel}: ${inputs.accel.reason}), pid ${qemu.pid}`);
     const probes: ProbeResult[] = [];
@@ -135,7 +194,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
         if (first !== 'decided') {
           const code = first.exitCode ?? first.signal ?? 'unknown';
           if (!sawOutput && first.exitCode !== 0) {
-            throw new ToolError(qemu.command, first.exitCode ?? 1, first.stderr, `qemu-system-aarch64 exited with ${code} before the guest printed anything`);
+            throw startFailure(new ToolError(qemu.command, first.exitCode ?? 1, first.stderr, `QEMU could not start (exit ${code})`));
           }
           onConsole(lines.flush() + '\n');
           expectations.abort(`QEMU exited (${code}) before the boot was decided${first.stderr.trim() ? `: ${first.stderr.trim().split('\n').pop()}` : ''}`, now());
@@ -166,29 +225,15 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     const failure = outcome.verdict === 'fail' ? { stage: outcome.stage, message: outcome.message } : failedProbe ? { stage: `probe ${failedProbe.id}`, message: failedProbe.detail } : undefined;
     const result: SmokeResult = {
       verdict: failure ? 'fail' : 'pass',
-      accel: inputs.accel.accel,
-      accelReason: inputs.accel.reason,
-      cpu,
-      machine,
-      memoryMiB: inputs.memoryMiB,
-      cpus: inputs.cpus,
-      kernel,
-      ...(initrd ? { initrd } : {}),
-      disk,
-      cmdline,
+      ...booted,
       startedAt: startedAt.toISOString(),
       durationMs: Math.round(now()),
       stages: expectations.stages().map((s) => ({ ...s, durationMs: Math.round(s.durationMs) })),
       ...(health ? { health } : {}),
       probes: probes.map((p) => ({ ...p, durationMs: Math.round(p.durationMs) })),
-      consoleLog,
       ...(failure ? { failure } : {}),
     };
-    if (inputs.junit) {
-      const junitPath = resolve(inputs.junit);
-      writeAtomically(junitPath, smokeJunitXml(result));
-      result.junit = junitPath;
-    }
+    if (inputs.junit) result.junit = writeJunit(inputs.junit, result);
     return result;
   } finally {
     await new Promise<void>((r) => (log ? log.end(() => r()) : r()));
@@ -230,6 +275,13 @@ async function freePorts(count: number): Promise<number[]> {
   });
   await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
   return ports;
+}
+
+/** Writes the JUnit report of a result; returns its absolute path. */
+function writeJunit(path: string, result: SmokeResult): string {
+  const junitPath = resolve(path);
+  writeAtomically(junitPath, smokeJunitXml(result));
+  return junitPath;
 }
 
 function writeAtomically(path: string, text: string): void {

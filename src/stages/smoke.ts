@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { writeFileAtomic } from '../build/files.js';
-import { requiredUnits } from '../commands/smoke.js';
+import { requiredUnits } from '../smoke/required-units.js';
 import { SmokeFailure } from '../errors.js';
 import { chooseAccel, readHostFacts } from '../host/accel.js';
 import { CONVERT_RESULT_FILE, readConvertResult } from '../image/convert-result.js';

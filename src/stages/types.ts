@@ -1,5 +1,5 @@
 import type { ListrTaskWrapper, ListrDefaultRenderer, ListrSimpleRenderer } from 'listr2';
-import type { CommandContext } from '../commands/context.js';
+import type { CommandContext } from '../context.js';
 import type { BuilderRecord } from '../build/builder-image.js';
 import type { RewriteRule } from '../sources/rewrite.js';
 import type { Engine } from '../tools/engine.js';

@@ -2,7 +2,7 @@ import { existsSync, mkdtempSync, rmSync, mkdirSync, copyFileSync, symlinkSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { run, type RunOptions } from '../exec.js';
-import { UserError } from '../errors.js';
+import { decisiveLine, UserError } from '../errors.js';
 
 /** The container engine wrapper (docker or podman): argv in, results out. */
 export type EngineName = 'docker' | 'podman';
@@ -57,7 +57,7 @@ export async function probeContainerRun(engine: Engine, localImage?: string): Pr
 }
 
 function lastLine(text: string): string {
-  return text.trim().split('\n').pop() ?? '';
+  return decisiveLine(text) ?? '';
 }
 
 /** `<engine> image exists` (podman) / `image inspect` (docker): is this image here, without pulling? */

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runBitbake } from '../../src/build/bitbake-run.js';
 import { prepareMounts, type ContainerSetup } from '../../src/build/container.js';
-import { openContext } from '../../src/commands/context.js';
+import { openContext } from '../../src/context.js';
 import { runCli } from '../helpers/cli.js';
 import { leftoverContainers, loggedContainerNames, makeBuildProject, withEnv, type BuildProject } from '../helpers/build-project.js';
 import { TEST_ENGINE } from '../helpers/stub-builder.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { loadConfig } from '../../src/config/load.js';
-import { requiredUnits } from '../../src/commands/smoke.js';
+import { requiredUnits } from '../../src/smoke/required-units.js';
 import { chooseAccel } from '../../src/host/accel.js';
 import { smokeJunitXml } from '../../src/smoke/junit.js';
 import type { SmokeResult } from '../../src/smoke/types.js';

@@ -2,7 +2,7 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { formatCheckReport, judge } from '../../src/build/check.js';
-import { openContext } from '../../src/commands/context.js';
+import { openContext } from '../../src/context.js';
 import { runSignal } from '../../src/signals.js';
 import type { PipelineState } from '../../src/stages/types.js';
 import { recipesInTaskGraph } from '../../src/tools/bitbake.js';

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path';
-import { loadConfig, type LoadedConfig } from '../config/load.js';
-import { buildPlan } from '../plan/build-plan.js';
-import type { BuildPlan } from '../plan/types.js';
+import { loadConfig, type LoadedConfig } from './config/load.js';
+import { buildPlan } from './plan/build-plan.js';
+import type { BuildPlan } from './plan/types.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
