@@ -20,6 +20,8 @@
 #                  hashed four times, ~50 min on 2 cores) as step 6, in its own build dir BUILD/yocto-check-layer:
 #                  DISTRO poky, MACHINE qemuarm64, offline, software-layer signature check on (its default),
 #                  --dependency meta-oe meta-python meta-networking meta-agl-core [meta-clang],
+#                  --additional-layers meta-clang (unless --no-clang: it is only a LAYERRECOMMENDS, which
+#                  yocto-check-layer does not add, and the layer's clang-layer bbappend must be checked too),
 #                  --no-auto-dependency (the dependencies are their maintainers' to check, hours more here).
 #                  OK only if it prints "<layer> ... PASS" with no failure/error and none of its common tests
 #                  skipped. Its own log: BUILD/check-logs/06-yocto-check-layer.log.
@@ -49,7 +51,7 @@ set -eo pipefail
 
 prog=$(basename "$0")
 die() { echo "$prog: $*" >&2; exit 2; }
-usage() { sed -n '2,47p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,49p' "$0" | sed 's/^# \{0,1\}//'; }
 
 SOURCES=""; LAYER=""; BUILD=""; NO_CLANG=0; IMAGE="vvehicle-image"; YOCTO_CHECK_LAYER=0
 ORIG_ARGS=("$@")
@@ -378,6 +380,8 @@ if [ "$YOCTO_CHECK_LAYER" = 1 ]; then
     deps=("$OE/meta-oe" "$OE/meta-python" "$OE/meta-networking" "$SOURCES/meta-agl/meta-agl-core")
     [ "$NO_CLANG" = 1 ] || deps+=("$SOURCES/external/meta-clang")
     ycl=(yocto-check-layer "$LAYER" --machines qemuarm64 --no-auto-dependency --dependency "${deps[@]}")
+    # in BBLAYERS before the first hash and after: the dynamic clang-layer bbappend is then parsed too
+    [ "$NO_CLANG" = 1 ] || ycl+=(--additional-layers "$SOURCES/external/meta-clang")
     echo "== yocto-check-layer: ${ycl[*]} (build dir $YBUILD; slow)" >&2
     ycl_rc=0
     (
