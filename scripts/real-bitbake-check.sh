@@ -396,9 +396,13 @@ if [ "$YOCTO_CHECK_LAYER" = 1 ]; then
     ran=$(grep -Eo 'Ran [0-9]+ tests? in [0-9.]+s' "$YLOG" | tail -1 || true)
     verdict=$(grep -Eo '(^|INFO: )(OK|FAILED)( \([^)]*\))?$' "$YLOG" | sed 's/^INFO: //' | tail -1 || true)
     status_line=$(grep -E "^INFO: [^ ]+ \.\.\. [A-Z]+" "$YLOG" | sed 's/^INFO: //' | tr '\n' ';' | sed 's/;$//' || true)
-    # tests of the common set that were skipped (BSP/distro classes are skipped by layer type, that is expected)
-    # (unittest at verbosity 2: "test_x (common.CommonCheckLayer.test_x) ... skipped 'why'")
-    skipped_common=$(grep -E 'CommonCheckLayer[^)]*\) \.\.\. skipped' "$YLOG" | grep -Eo '^(INFO: )?test_[a-z_]+' | sed 's/^INFO: //' | sort -u | tr '\n' ' ' || true)
+    # tests of the common set that were skipped (BSP/distro classes are skipped by layer type, that is expected).
+    # unittest at verbosity 2 logs "INFO: test_x (common.CommonCheckLayer.test_x)" and, on the same or a later
+    # line, "... ok" / "... skipped 'why'".
+    skipped_common=$(awk '
+        /^INFO: test_[a-z_]+ \(/ { t = ($0 ~ /CommonCheckLayer/) ? $2 : "" }
+        /^INFO: +\.\.\. |^INFO: test_[a-z_]+ \(.*\) \.\.\. / { r = $0; sub(/.* \.\.\. /, "", r); if (t != "" && r ~ /^skipped/) print t; t = "" }
+    ' "$YLOG" | sort -u | tr '\n' ' ' || true)
     STEP_STATUS=OK
     STEP_NOTE="${ran:-no test run}; ${verdict:-no verdict}; ${status_line:-no summary}"
     if [ "$ycl_rc" != 0 ] || ! grep -Eq "^INFO: $LAYER_NAME \.\.\. PASS\$" "$YLOG"; then
