@@ -20,8 +20,10 @@ export const configureStage: Stage = {
     const conf = buildPaths(state.context.plan, workDir).conf;
     const record = readStageRecord(workDir, 'configure');
     if (!record || !existsSync(join(conf, 'local.conf'))) return false;
+    // completedAt has whole milliseconds, a file's mtime has a fraction: a file written in the same millisecond as
+    // the record would otherwise look newer than it
     const recordedAt = Date.parse(record.completedAt);
-    return ['bblayers.conf', 'vvehicle.conf'].every((name) => existsSync(join(conf, name)) && statSync(join(conf, name)).mtimeMs <= recordedAt);
+    return ['bblayers.conf', 'vvehicle.conf'].every((name) => existsSync(join(conf, name)) && Math.floor(statSync(join(conf, name)).mtimeMs) <= recordedAt);
   },
   async run(state, task) {
     const result = writeBuildConf(state.context.plan, state.context.workDir);

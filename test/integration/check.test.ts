@@ -59,21 +59,25 @@ describe.each(ENGINES)('vvehicle check in %s (stub bitbake replaying recorded re
     const stageRecords = () => Object.fromEntries(['sources', 'layer', 'configure', 'builder'].map((s) => [s, readFileSync(join(work, '.state', `${s}.json`), 'utf8')]));
     const confMtimes = () => ['bblayers.conf', 'vvehicle.conf'].map((f) => statSync(join(work, 'build/project/conf', f)).mtimeMs);
     const before = { records: stageRecords(), conf: confMtimes() };
-    // every podman call of the warm run, recorded by a wrapper in front of the real podman on PATH
-    const shim = join(root, 'podman-shim');
+    // every engine call of the warm run, recorded by a wrapper in front of the real client
+    const shim = join(root, 'engine-shim');
     mkdirSync(shim, { recursive: true });
     const calls = join(shim, 'calls');
-    const realPodman = (process.env.PATH ?? '').split(':').map((d) => join(d, 'podman')).find((p) => existsSync(p))!;
-    writeFileSync(join(shim, 'podman'), `#!/bin/sh\necho "$*" >> '${calls}'\nexec '${realPodman}' "$@"\n`);
-    chmodSync(join(shim, 'podman'), 0o755);
-    const warm = await withEnv({ ...env, PATH: `${shim}:${process.env.PATH}` }, () => runCli(['check', '-c', project.config, '-w', work, ...project.rewriteArgs]));
+    const realClient = project.engine.program.startsWith('/')
+      ? project.engine.program
+      : (process.env.PATH ?? '').split(':').map((d) => join(d, project.engine.program)).find((p) => existsSync(p))!;
+    const wrapper = join(shim, project.engine.name);
+    writeFileSync(wrapper, `#!/bin/sh\necho "$*" >> '${calls}'\nexec '${realClient}' "$@"\n`);
+    chmodSync(wrapper, 0o755);
+    const warm = await withEnv({ ...env, PATH: `${shim}:${process.env.PATH}` }, () => runCli(['check', '-c', project.config, '-w', work, ...project.rewriteArgs, ...(project.engine.program.startsWith('/') ? ['--engine-client', wrapper] : [])]));
     expect(warm.stderr).toBe('');
     expect(warm.code).toBe(0);
     // skipped stages keep the record of the run that made their outputs, and no conf file was rewritten
     expect(stageRecords()).toEqual(before.records);
     expect(confMtimes()).toEqual(before.conf);
-    const podman = readFileSync(calls, 'utf8').trim().split('\n');
-    expect(podman.filter((c) => /--rootfs|^info\b|(^| )info( |$)/.test(c))).toEqual([]);
+    const engineCalls = readFileSync(calls, 'utf8').trim().split('\n');
+    // the engine probes: podman info / run --rootfs, docker version / import / run of a throwaway busybox
+    expect(engineCalls.filter((c) => /--rootfs|(^| )(info|version|import)( |$)/.test(c))).toEqual([]);
     // bitbake itself ran again: three more commands in the stub's record
     expect(readFileSync(join(work, 'build/project/stub-record'), 'utf8').split('\n').filter((l) => l.startsWith('argv='))).toHaveLength(6);
   });
