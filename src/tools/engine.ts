@@ -20,8 +20,16 @@ export function engineOf(name: EngineName, globalArgs: string[] = [], client?: s
   return { name, program: client ?? name, globalArgs };
 }
 
+/** How long `--version` may take: the client alone answers at once, but Debian's docker 20.10 asks the daemon first. */
+const VERSION_ANSWER_MS = 10_000;
+
+/**
+ * The client's version line; undefined when it is not installed. A client that hangs on a hung daemon is
+ * installed: the daemon question that follows (probeContainerRun, bounded) says what is wrong.
+ */
 export async function engineVersion(program: string): Promise<string | undefined> {
-  const result = await run(program, ['--version'], { allowFailure: true }).catch(() => undefined);
+  const result = await run(program, ['--version'], { allowFailure: true, timeoutMs: VERSION_ANSWER_MS }).catch(() => undefined);
+  if (result?.timedOut) return `${program} (no answer to --version within ${VERSION_ANSWER_MS / 1000} s)`;
   return result && !result.failed ? result.stdout.trim() : undefined;
 }
 

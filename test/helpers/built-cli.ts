@@ -1,10 +1,29 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/package-paths.js';
 
 /** The installed program as users and CI start it: `node dist/cli.js`, a process of its own. */
 export const cliJs = join(packageRoot, 'dist', 'cli.js');
+
+let sharedCopy: string | undefined;
+
+/**
+ * `dist/cli.js` of a copy of the installed package that every user can read, for a test that runs the CLI as
+ * another user: a checkout under /root (mode 0700, as CI's clone may be) is not theirs to read. dist/ is one
+ * bundle, so the copy needs no node_modules; the package root is where package.json is.
+ */
+export function cliJsForAnyUser(): string {
+  if (!sharedCopy) {
+    const dir = mkdtempSync(join(tmpdir(), 'vvehicle-cli-'));
+    for (const entry of ['package.json', 'dist', 'templates', 'layers', 'profiles', 'schemas']) cpSync(join(packageRoot, entry), join(dir, entry), { recursive: true });
+    chmodSync(dir, 0o755);
+    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
+    sharedCopy = dir;
+  }
+  return join(sharedCopy, 'dist', 'cli.js');
+}
 
 function newestMtime(dir: string): number {
   return Math.max(...readdirSync(dir, { recursive: true, encoding: 'utf8' }).map((f) => statSync(join(dir, f)).mtimeMs));

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { cliJs } from './built-cli.js';
+import { cliJs, cliJsForAnyUser } from './built-cli.js';
 
 export interface CliProcess {
   pid: number;
@@ -15,7 +15,7 @@ export interface CliProcess {
  * (CI=true: plain output). With `user`, it runs as that user through `runuser` (with their groups, e.g. docker).
  */
 export function startCli(argv: readonly string[], options: { cwd: string; env?: Record<string, string | undefined>; user?: string }): CliProcess {
-  const node = [process.execPath, cliJs, ...argv];
+  const node = [process.execPath, options.user ? cliJsForAnyUser() : cliJs, ...argv];
   const [file, ...args] = options.user ? ['runuser', '-u', options.user, '--', ...node] : node;
   const child = spawn(file!, args, { cwd: options.cwd, detached: true, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true', ...options.env } });
   let stdout = '';

@@ -10,6 +10,9 @@ import { tempDir } from '../helpers/tmp.js';
 
 const env = { CONTAINERS_CONF: process.env.CONTAINERS_CONF ?? '/etc/vvehicle-ci/containers.conf' };
 
+/** Debian's client (the one install-host-deps.sh installs): unlike newer ones, its --version asks the daemon too. */
+const DEBIAN_DOCKER = '/usr/bin/docker';
+
 /** A socket that accepts connections and never answers: a hung daemon. */
 let hung: { server: Server; sockets: Socket[] } | undefined;
 afterEach(async () => {
@@ -35,7 +38,7 @@ describe('a dead or hung container daemon', () => {
   it('the docker client pointed at a missing socket: names the Docker daemon and how to start it', () => {
     const root = tempDir();
     const socket = join(root, 'docker.sock');
-    const r = vvehicle(['build', '-w', 'work', '--only', 'builder', '--engine', 'docker', '--min-free-gib', '0'], root, { DOCKER_HOST: `unix://${socket}` });
+    const r = vvehicle(['build', '-w', 'work', '--only', 'builder', '--engine', 'docker', '--engine-client', DEBIAN_DOCKER, '--min-free-gib', '0'], root, { DOCKER_HOST: `unix://${socket}` });
     expect(r.code, r.stderr).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`^error: the Docker daemon is not reachable: .*Cannot connect to the Docker daemon at unix://${socket}`, 'm'));
     expect(r.stderr).toMatch(/^hint: start it \(`sudo systemctl start docker`\), or point DOCKER_HOST at a running one, or use --engine podman$/m);
@@ -49,7 +52,7 @@ describe('a dead or hung container daemon', () => {
     await new Promise<void>((r) => server.listen(socket, r));
     hung = { server, sockets };
     // the CLI runs in a child process: this process keeps serving (not answering) the socket meanwhile
-    const child = spawn(process.execPath, [cliJs, 'build', '-w', 'work', '--only', 'builder', '--engine', 'docker', '--min-free-gib', '0'], {
+    const child = spawn(process.execPath, [cliJs, 'build', '-w', 'work', '--only', 'builder', '--engine', 'docker', '--engine-client', DEBIAN_DOCKER, '--min-free-gib', '0'], {
       cwd: root, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, CI: 'true', DOCKER_HOST: `unix://${socket}` },
     });
     let stderr = '';

@@ -112,7 +112,7 @@ describe('vvehicle smoke on the busybox fixture', () => {
     expect(result.verdict).toBe('pass');
     // this fixture prints its health line, then getty's prompt: the probes were dealt with in between
     const console = readFileSync(join(dir, 'console.log'), 'utf8');
-    expect(console.indexOf('VVEHICLE-HEALTH')).toBeLessThan(console.search(/login: /));
+    expect(console.indexOf("VVEHICLE-HEALTH")).toBeLessThan(console.search(/(^|\s)login:/m));
     const firstProbe = progress.findIndex((m) => m.startsWith('probe '));
     expect(firstProbe).toBeGreaterThan(-1);
     expect(firstProbe).toBeLessThan(progress.findIndex((m) => m.startsWith('login prompt')));
