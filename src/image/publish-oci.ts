@@ -2,11 +2,12 @@ import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { diskFaultCode, DiskSpaceError } from '../faults.js';
 import { onCleanup } from '../signals.js';
 import { copyImage, inspectRaw, listTags, type RegistryAccess, type SkopeoFailure } from '../tools/skopeo.js';
 import { removeTree, tempSibling } from './atomic.js';
 import { MANIFEST_FILE } from './manifest-schema.js';
-import { CONTAINER_MANIFEST_PATH, DISK_SHA256_ANNOTATION, writeContainerDiskLayout } from './oci-layout.js';
+import { CONTAINER_MANIFEST_PATH, containerDiskLayoutBound, DISK_SHA256_ANNOTATION, writeContainerDiskLayout } from './oci-layout.js';
 import { readPublishable } from './publish.js';
 import type { PublishTarget } from './publish-target.js';
 import { verifyManifest, type VerifyReporter } from './verify.js';
@@ -76,7 +77,13 @@ export async function publishToRegistry(input: OciPublishInput): Promise<OciPubl
   try {
     input.report?.step(`pack the containerDisk (${disk.path} under /disk/)`);
     const layoutDir = join(staging, 'layout');
-    const layout = await writeContainerDiskLayout(from, manifest, layoutDir, { signal: input.signal, onBytes: input.report?.bytes });
+    const layout = await writeContainerDiskLayout(from, manifest, layoutDir, { signal: input.signal, onBytes: input.report?.bytes }).catch((e: unknown) => {
+      const code = diskFaultCode(e);
+      if (!code) throw e;
+      // the free space the user has for a rerun: measured with the half-written layout gone
+      removeTree(staging);
+      throw new DiskSpaceError(code, staging, { atMost: containerDiskLayoutBound(from, manifest) });
+    });
 
     input.report?.step(`push ${reference}`);
     const digestFile = join(staging, 'pushed.digest');
