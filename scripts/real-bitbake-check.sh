@@ -175,6 +175,8 @@ if [ "$ENGINE" != host ]; then
     # bitbake` starts bitbake (vvehicle shell): the product's own container argv, user mapping and cleanup.
     WORK="$BUILD/vvehicle-work"
     mkdir -p "$WORK"
+    # podman run as root: bitbake runs as the builder image's user 1001, which writes conf/, logs and tmp/ here
+    if [ "$(id -u)" = 0 ]; then chown 1001:1001 "$BUILD" "$MARKER"; fi
     # vvehicle clones the --sources checkouts (file://): git refuses to serve a repository another user owns
     # ("dubious ownership") unless it is a safe.directory. Trust exactly these, on top of the user's own config.
     {
