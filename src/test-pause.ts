@@ -2,7 +2,7 @@
  * TEST-ONLY hook. With VVEHICLE_TEST_PAUSE_AT=<step>, the run prints "VVEHICLE-PAUSED <step>" on
  * stderr when it reaches that step and waits there until killed, so a test can SIGKILL it at a point
  * it chose (test/integration/killed-run.test.ts). Unset, this is a no-op; never set it in real use.
- * Steps: layer:staged, convert:staged, publish:staged, publish:placed, stage:<id>:done.
+ * Steps: layer:staged, convert:staged, publish:staged, publish:placed, publish-oci:staged, stage:<id>:done.
  */
 export async function pausePoint(step: string): Promise<void> {
   if (process.env.VVEHICLE_TEST_PAUSE_AT !== step) return;

@@ -1,8 +1,8 @@
-import { readdirSync, rmSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { inspectRaw, listTags } from '../../src/tools/skopeo.js';
-import { ensureBuilt, vvehicleSync as vvehicle } from '../helpers/built-cli.js';
+import { ensureBuilt, startPausedAt, vvehicleSync as vvehicle } from '../helpers/built-cli.js';
 import { makeDeployDir } from '../helpers/deploy-dir.js';
 import { expectDiskFault, incompressibleRootfs, snapshot } from '../helpers/disk-fault.js';
 import { startRegistry, type TestRegistry } from '../helpers/registry.js';
@@ -77,5 +77,30 @@ describe('publish --to oci:// with the work dir on a full disk (a real tmpfs, a 
     const after = await listTags(`docker://${registry.address}/faults/vvehicle-gateway`, access);
     expect(after.failed ? after.reason : after.tags.sort()).toEqual(['0.1.0', 'stable']);
     expect(readdirSync(out)).toEqual(['vvehicle-gateway-0.1.0']);
+  });
+});
+
+describe('publish --to oci:// killed while its layout is staged (SIGKILL: no cleanup runs)', () => {
+  it('nothing is pushed; the next publish removes the leftover layout with a note, then pushes', { timeout: 180_000 }, async () => {
+    const root = tempDir();
+    const deploy = makeDeployDir(join(root, 'build'));
+    for (const step of [['convert', '--deploy-dir', deploy.deployDir], ['manifest']]) expect(vvehicle([...step, '-w', 'work'], root).code).toBe(0);
+    const out = join(root, 'work', 'out');
+    const to = `oci://${registry.address}/killed/vvehicle-gateway`;
+
+    const run = await startPausedAt('publish-oci:staged', ['publish', '-w', 'work', '--to', to], root);
+    run.child.kill('SIGKILL');
+    await run.exited;
+    const left = readdirSync(out).filter((n) => n !== 'vvehicle-gateway-0.1.0');
+    expect(left).toEqual([expect.stringMatching(new RegExp(`^\\.vvehicle-gateway-0\\.1\\.0\\.oci-${run.child.pid}-[0-9a-f]{8}$`))]);
+    expect(existsSync(join(out, left[0]!, 'layout', 'index.json'))).toBe(true);
+    expect((await listTags(`docker://${registry.address}/killed/vvehicle-gateway`, access)).failed).toBe(true);
+
+    const again = vvehicle(['publish', '-w', 'work', '--to', to], root);
+    expect(again.code, again.stderr).toBe(0);
+    expect(again.stdout + again.stderr).toContain(`note: removed ${join(out, left[0]!)}, left by an interrupted run (pid ${run.child.pid})`);
+    expect(readdirSync(out)).toEqual(['vvehicle-gateway-0.1.0']);
+    const tags = await listTags(`docker://${registry.address}/killed/vvehicle-gateway`, access);
+    expect(tags.failed ? tags.reason : tags.tags.sort()).toEqual(['0.1.0', 'stable']);
   });
 });
