@@ -163,7 +163,7 @@ export async function runAttachedInContainer(
   const forget = onCleanup(() => removeContainer(setup.engine, name));
   let ended = false;
   try {
-    const r = await runAttached(setup.engine.name, runArgv(spec), { logFile: options.logFile, signal: options.signal });
+    const r = await runAttached(setup.engine.program, runArgv(spec), { logFile: options.logFile, signal: options.signal });
     ended = true; // --rm removed it
     return { exitCode: r.exitCode, command: r.command, name };
   } finally {

@@ -87,6 +87,9 @@ describe.each(ENGINES)('vvehicle cache serve (%s, the pinned poky checkout; stub
       // run as root, the server runs as the builder image's unprivileged user, like bitbake
       if (process.getuid?.() === 0) expect(record()).toContain('uid=1001 gid=1001');
       const container = /container {2}(vvehicle-hashserv-[0-9a-f]+)/.exec(server.out())![1]!;
+      // started with the engine's client as configured (--engine-client), not whatever `docker` is first on PATH
+      const log = readFileSync(/log {8}(\S+)/.exec(server.out())![1]!, 'utf8');
+      expect(log.startsWith(`$ ${TEST_ENGINE.program} `), log.split('\n')[0]).toBe(true);
       expect(await containersNamed(TEST_ENGINE, 'vvehicle-hashserv-')).toContain(container);
 
       // a second server on the same address is refused up front

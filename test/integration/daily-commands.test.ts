@@ -75,6 +75,8 @@ describe.each(ENGINES)('vvehicle shell and vvehicle bitbake on %s', (engineName)
     expect(r.stdout).toContain('NOTE: Tasks Summary');
     expect(record(work)).toContain('argv=bitbake -e virtual/kernel\n');
     const logs = readFileSync(join(work, 'logs', readdirSync(join(work, 'logs')).find((f) => f.startsWith('bitbake-'))!), 'utf8');
+    // the engine's client as configured (--engine-client): on these machines `docker` on PATH is another client
+    expect(logs.startsWith(`$ ${engine.program} `), logs.split('\n')[0]).toBe(true);
     const names = [...logs.matchAll(/ --name (vvehicle-\S+)/g)].map((m) => m[1]!);
     expect(names.length).toBeGreaterThan(0);
     expect(await leftoverContainers(engine, names)).toEqual([]);
