@@ -218,7 +218,9 @@ if [ "$ENGINE" != host ]; then
     echo "== through $ENGINE as uid $(id -u): node $CLI shell -c $WORK/vvehicle.yml -w $WORK ${flags[*]} -- ${inner[*]}" >&2
     rc=0
     node "$CLI" shell -c "$WORK/vvehicle.yml" -w "$WORK" "${flags[@]}" -- "${inner[@]}" < /dev/null || rc=$?
-    echo "engine:  $ENGINE ($(command -v "${ENGINE_CLIENT:-$ENGINE}") ${ENGINE_ARGS[*]}), inside vvehicle's builder image as uid $(id -u) (vvehicle work dir $WORK); exit $rc"
+    who="uid $(id -u)"
+    if [ "$(id -u)" = 0 ]; then who="the image's user 1001 (vvehicle ran as root)"; fi
+    echo "engine:  $ENGINE ($(command -v "${ENGINE_CLIENT:-$ENGINE}") ${ENGINE_ARGS[*]}), bitbake inside vvehicle's builder image as $who (vvehicle work dir $WORK); exit $rc"
     exit "$rc"
 fi
 
