@@ -20,8 +20,8 @@ export class DiskSpaceError extends UserError {
   readonly path: string;
   readonly freeBytes: number | undefined;
   readonly neededBytes: number | undefined;
-  /** `what` (e.g. "the converted image") marks a refusal made before writing anything. */
-  constructor(code: DiskCode, path: string, needed?: NeededSpace, what?: string) {
+  /** `what` (e.g. "the converted image") marks a refusal made before writing anything; `hint` replaces the generic one. */
+  constructor(code: DiskCode, path: string, needed?: NeededSpace, what?: string, hint?: string) {
     const free = freeBytesAt(path);
     const neededBytes = typeof needed === 'object' ? needed.atMost : needed;
     const exact = typeof needed === 'number';
@@ -36,9 +36,10 @@ export class DiskSpaceError extends UserError {
           : `${DISK_CODES[code]} writing ${path}${amounts ? ` (${amounts})` : ''}; nothing was half-written`;
     super(
       message,
-      code === 'EROFS'
-        ? 'remount it read-write, or choose a writable directory (-w DIR, --out, --to)'
-        : 'free space on that file system, or choose a larger one (-w DIR, --out, --to), then rerun',
+      hint ??
+        (code === 'EROFS'
+          ? 'remount it read-write, or choose a writable directory (-w DIR, --out, --to)'
+          : 'free space on that file system, or choose a larger one (-w DIR, --out, --to), then rerun'),
     );
     this.name = 'DiskSpaceError';
     this.code = code;

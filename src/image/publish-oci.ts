@@ -85,7 +85,8 @@ export async function publishToRegistry(input: OciPublishInput): Promise<OciPubl
       if (!code) throw e;
       // the free space the user has for a rerun: measured with the half-written layout gone
       removeTree(staging);
-      throw new DiskSpaceError(code, staging, { atMost: containerDiskLayoutBound(from, manifest) });
+      const hint = `the layout is packed beside ${from}: free space on that file system, or put the work dir (-w) or --from on a larger one, then rerun`;
+      throw new DiskSpaceError(code, staging, { atMost: containerDiskLayoutBound(from, manifest) }, undefined, hint);
     });
 
     await pausePoint('publish-oci:staged');

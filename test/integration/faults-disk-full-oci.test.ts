@@ -56,6 +56,7 @@ describe('publish --to oci:// with the work dir on a full disk (a real tmpfs, a 
       'm',
     );
     expectDiskFault(r, message);
+    expect(r.stderr).toContain(`hint: the layout is packed beside ${out}/vvehicle-gateway-0.1.0: free space on that file system, or put the work dir (-w) or --from on a larger one, then rerun\n`);
     const [, free, needed] = message.exec(r.stderr)!.map(Number);
     // the free space is what a rerun has (measured with the half-written layer gone); the bound covers the layer
     expect(free).toBe(Math.round((freeBytes(small.dir) / MIB) * 10) / 10);
