@@ -19,6 +19,8 @@ const entrySchema = z.strictObject({
   xml: z.string(),
   credentialsDir: z.string(),
   consoleLog: z.string(),
+  /** Host loopback ports forwarded to the guest's probe ports, by probe id (user-mode networking on this machine). */
+  probePorts: z.record(z.string(), z.number().int().min(1).max(65535)).optional(),
 });
 export type StateEntry = z.infer<typeof entrySchema>;
 

@@ -1,18 +1,34 @@
 import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { requireSpace } from '../faults.js';
 import { writeFileAtomic } from '../image/atomic.js';
 import { checkConnection, defineDomain, domainState, guestDomainTypes, listDomains, startDomain } from '../tools/virsh.js';
 import { credentialFile, credentialValues, manifestCredentials, renderDomainXml } from './domain-xml.js';
 import { fleetDirs, readFleet, readSecrets, type Fleet, type FleetSecrets, type Vehicle } from './fleet-file.js';
 import { checkDiskSha256, openPublishedImage, type PublishedImage } from './published-image.js';
 import { entryFor, readState, recordIntent, type StateEntry } from './state.js';
-import { eachLimited, makeDisks, type Storage } from './storage.js';
+import { pausePoint } from '../test-pause.js';
+import { freePorts } from '../host/free-ports.js';
+import { PROBE_GUEST_PORTS } from './status.js';
+import { eachLimited, makeDisks, spaceNeeded, type Storage } from './storage.js';
 
 export interface UpReporter {
   step(title: string): void;
   progress(text: string): void;
 }
+
+/**
+ * What this `up` has created so far, vehicle by vehicle, kept as it goes: when a fault stops it (a full
+ * disk, libvirtd gone) the error lists exactly these, and `fleet down` removes them (state.json has them).
+ */
+export interface UpProgress {
+  disks: string[];
+  defined: string[];
+  started: string[];
+}
+
+export const newUpProgress = (): UpProgress => ({ disks: [], defined: [], started: [] });
 
 export interface UpOptions {
   dir: string;
@@ -21,6 +37,8 @@ export interface UpOptions {
   parallel: number;
   signal?: AbortSignal;
   logFile?: string;
+  /** Filled in as vehicles' parts are created. */
+  progress?: UpProgress;
 }
 
 /** Everything `up` needs, checked before anything is created. */
@@ -96,19 +114,39 @@ export async function prepareUp(options: UpOptions, report: UpReporter): Promise
  */
 export async function runUp(plan: UpPlan, options: UpOptions, report: UpReporter): Promise<{ started: string[]; alreadyUp: string[] }> {
   const { dir, fleet, secrets, image } = plan;
+  const progress = options.progress ?? newUpProgress();
   const entries = plan.todo.map((v) => entryFor(dir, v));
+  const diskArtifact = image.manifest.artifacts.find((a) => a.role === 'disk');
+  if (entries.length && diskArtifact?.role === 'disk') {
+    // a disk too small for every vehicle is refused before the first file is written (fault matrix: disk full)
+    const needed = await spaceNeeded(image.disk, diskArtifact.virtualSize, entries.length, options.storage, { signal: options.signal });
+    requireSpace(dir, needed, `${entries.length} ${options.storage === 'overlay' ? 'overlay(s)' : 'full cop(ies)'} of ${image.manifest.boot.disk} and their domain files`);
+  }
+  // user-mode networking on this machine: each vehicle's probe ports get host ports free now, recorded
+  // with the vehicle (state.json) for `fleet status`
+  if (fleet.network.type === 'user') {
+    const local = entries.filter((e) => isLocalUri(e.host));
+    const ports = await freePorts(local.length * PROBE_GUEST_PORTS.length);
+    local.forEach((e, i) => (e.probePorts = Object.fromEntries(PROBE_GUEST_PORTS.map(([id], j) => [id, ports[i * PROBE_GUEST_PORTS.length + j]!]))));
+  }
   recordIntent(dir, fleet, options.storage, entries);
+  if (options.logFile) mkdirSync(dirname(options.logFile), { recursive: true });
   const d = fleetDirs(dir);
   for (const sub of Object.values(d)) mkdirSync(sub, { recursive: true });
   // QEMU runs as the hypervisor's user: it must traverse to its credential files (libvirt relabels
   // each file for the domain while it runs), but nobody may list or read them
   chmodSync(d.credentials, 0o711);
 
+  await pausePoint('fleet-up:disks');
   report.step(`${options.storage === 'overlay' ? 'overlays on' : 'copies of'} ${image.manifest.boot.disk} for ${entries.length} vehicle(s)`);
+  const byDisk = new Map(entries.map((e) => [e.disk, e.id]));
   await makeDisks(image.disk, entries.map((e) => e.disk), options.storage, {
     signal: options.signal,
     logFile: options.logFile,
-    onDisk: (done, total) => report.progress(`${done}/${total} disks`),
+    onDisk: (done, total, disk) => {
+      progress.disks.push(byDisk.get(disk)!);
+      report.progress(`${done}/${total} disks`);
+    },
   });
 
   report.step(`credentials and domain XML for ${entries.length} vehicle(s)`);
@@ -121,8 +159,11 @@ export async function runUp(plan: UpPlan, options: UpOptions, report: UpReporter
     options.signal?.throwIfAborted();
     rmSync(e.consoleLog, { force: true }); // a new boot, a new console
     await defineDomain(e.host, e.xml, { signal: options.signal, logFile: options.logFile });
+    progress.defined.push(e.id);
     await startDomain(e.host, e.domain, { signal: options.signal, logFile: options.logFile });
+    progress.started.push(e.id);
     started.push(e.domain);
+    if (started.length === 1) await pausePoint('fleet-up:first-started');
     report.progress(`${done()}/${entries.length} started (${e.domain})`);
   });
   // a vehicle from an earlier `up` that was stopped is started again
@@ -167,6 +208,7 @@ function writeVehicleFiles(plan: UpPlan, vehicle: Vehicle, e: StateEntry, storag
       ...(storage === 'overlay' ? { backingFile: plan.image.disk } : {}),
       paths: e,
       domainType: plan.domainTypes.get(vehicle.host)!,
+      forwards: PROBE_GUEST_PORTS.filter(([id]) => e.probePorts?.[id]).map(([id, guestPort]) => ({ hostPort: e.probePorts![id]!, guestPort })),
     },
     plan.secrets,
   );

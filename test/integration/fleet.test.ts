@@ -116,6 +116,10 @@ describe('vvehicle fleet on libvirt', () => {
         const s = vehicles.find((x) => x.id === v.id)!;
         expect(s.state).toBe('running');
         expect(s.identity).toEqual({ vehicleId: v.id, supi: v.supi, hostname: v.hostname });
+        // user-mode networking: the probes reach each guest through the host ports `up` chose and recorded
+        const ports = (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { vehicles: { id: string; probePorts: Record<string, number> }[] }).vehicles.find((e) => e.id === v.id)!.probePorts;
+        expect(s.probes.map((p) => [p.id, p.status])).toEqual([['node-exporter-metrics', 'pass'], ['otelcol-health', 'pass']]);
+        for (const p of s.probes) expect(p.detail).toMatch(new RegExp(`^GET http://127\\.0\\.0\\.1:${ports[p.id]}/\\S* answered 200$`));
         expect(readFileSync(s.consoleLog, 'utf8')).not.toContain(secrets.subscribers[v.supi]!.key);
       }
       expect(sha256(published.disk)).toBe(baseSha);
