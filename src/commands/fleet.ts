@@ -58,10 +58,10 @@ function wholeNumber(value: string | undefined, flag: string, min = 1): number |
 }
 
 /** `URI[,cores=N][,reserved=0,2-3]`: reserved takes the rest of the spec (its list has commas too). */
-export function parseHostSpec(spec: string): { uri: string; cores?: number; reserved?: number[] } {
+export function parseHostSpec(spec: string): { uri: string; cores?: number; reserved?: number[]; dir?: string } {
   const [uri, ...rest] = spec.split(',');
   if (!uri || !/^[a-z][a-z0-9+.-]*:\/\//.test(uri)) throw new UserError(`--host "${spec}": must start with a libvirt URI such as qemu:///system or qemu+ssh://host/system`);
-  const out: { uri: string; cores?: number; reserved?: number[] } = { uri };
+  const out: { uri: string; cores?: number; reserved?: number[]; dir?: string } = { uri };
   let inReserved = false;
   for (const part of rest) {
     const [key, value] = part.includes('=') ? part.split('=', 2) : [inReserved ? 'reserved' : part, undefined];
@@ -75,7 +75,11 @@ export function parseHostSpec(spec: string): { uri: string; cores?: number; rese
       if (!range) throw new UserError(`--host ${uri}: reserved "${item}" must be core numbers or ranges (0,2-3)`);
       const [from, to] = [Number(range[1]), Number(range[2] ?? range[1])];
       out.reserved = [...(out.reserved ?? []), ...Array.from({ length: to - from + 1 }, (_, i) => from + i)];
-    } else throw new UserError(`--host ${uri}: unknown setting "${part}" (want cores=N, reserved=LIST)`);
+    } else if (key === 'dir' && value !== undefined) {
+      if (!value.startsWith('/')) throw new UserError(`--host ${uri}: dir=${value} must be an absolute path on that host`);
+      out.dir = value;
+      inReserved = false;
+    } else throw new UserError(`--host ${uri}: unknown setting "${part}" (want cores=N, reserved=LIST, dir=PATH)`);
   }
   return out;
 }
@@ -121,7 +125,7 @@ export async function fleetPlanCommand(options: FleetPlanOptions, cwd = process.
     const reserved = spec.reserved ?? (cores >= 4 ? [0] : []);
     const outside = reserved.filter((c) => c >= cores);
     if (outside.length) throw new UserError(`--host ${spec.uri}: reserved core(s) ${outside.join(', ')} beyond its ${cores} cores`);
-    hosts.push({ uri: spec.uri, cores, reserved });
+    hosts.push({ uri: spec.uri, cores, reserved, ...(spec.dir ? { dir: spec.dir } : {}) });
   }
 
   const previous = readSecrets(dir);

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { DaemonUnreachable } from '../faults.js';
 import { ToolError } from '../errors.js';
-import { isLocalUri } from '../fleet/up.js';
+import { isLocalUri } from '../fleet/remote.js';
 import { domainCapabilities, libvirtVersion, virshVersion } from '../tools/virsh.js';
 import type { CheckResult } from './checks.js';
 

@@ -90,7 +90,9 @@ export function renderDomainXml(input: DomainInput, secrets: FleetSecrets): stri
   const qemuNet = forwards.length
     ? {
         netdev: `user,id=vvnet0${forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`).join('')}`,
-        device: `virtio-net-pci,netdev=vvnet0,mac=${vehicle.mac},romfile=`,
+        // QEMU places -device options in its own order: a fixed slot on the root bus that libvirt's
+        // own PCIe root ports (which fill pcie.0 from slot 1 up) do not reach
+        device: `virtio-net-pci,netdev=vvnet0,mac=${vehicle.mac},romfile=,bus=pcie.0,addr=0x1e`,
       }
     : undefined;
   const disk = manifest.artifacts.find((a) => a.role === 'disk')!;

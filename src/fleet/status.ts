@@ -1,10 +1,11 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { HEALTH_MARKER, healthJsonIn, plainText } from '../smoke/console-patterns.js';
 import { healthProblems, parseHealth } from '../smoke/health.js';
 import { PROBES } from '../smoke/probes.js';
 import type { HealthReport } from '../smoke/types.js';
-import { domainState } from '../tools/virsh.js';
+import { domainState, downloadVolume } from '../tools/virsh.js';
+import { REMOTE_CONSOLE } from './remote.js';
 import { readFleet, type Fleet, type Vehicle } from './fleet-file.js';
 import { readState, vehiclePaths } from './state.js';
 import { eachLimited } from './storage.js';
@@ -122,13 +123,19 @@ async function probe(fleet: Fleet, vehicle: Vehicle, health: Record<string, unkn
 export async function fleetStatus(dir: string, options: { parallel: number; signal?: AbortSignal }): Promise<VehicleStatus[]> {
   const abs = resolve(dir);
   const fleet = readFleet(abs);
-  const forwards = new Map((readState(abs)?.vehicles ?? []).map((e) => [`${e.host}\0${e.domain}`, e.probePorts]));
+  const recorded = new Map((readState(abs)?.vehicles ?? []).map((e) => [`${e.host}\0${e.domain}`, e]));
   const result: VehicleStatus[] = [];
   await eachLimited(fleet.vehicles, options.parallel, async (v) => {
     const state = (await domainState(v.host, v.domain, { signal: options.signal })) ?? 'undefined';
     const consoleLog = vehiclePaths(abs, v).consoleLog;
+    const entry = recorded.get(`${v.host}\0${v.domain}`);
+    // a remote vehicle's console is a file on its host, in its pool: fetched through libvirt to read it here
+    if (entry?.remote && state !== 'undefined') {
+      mkdirSync(dirname(consoleLog), { recursive: true });
+      await downloadVolume(v.host, entry.remote.pool, REMOTE_CONSOLE, consoleLog, { refresh: true, signal: options.signal });
+    }
     const judged = judgeVehicle(v, state, tail(consoleLog));
-    const probes = judged.verdict === 'down' || judged.verdict === 'booting' ? [] : await probe(fleet, v, judged.health, forwards.get(`${v.host}\0${v.domain}`), options.signal);
+    const probes = judged.verdict === 'down' || judged.verdict === 'booting' ? [] : await probe(fleet, v, judged.health, entry?.probePorts, options.signal);
     const failedProbes = probes.filter((p) => p.status === 'fail');
     const problems = [...judged.problems, ...failedProbes.map((p) => `probe ${p.id}: ${p.detail}`)];
     result.push({

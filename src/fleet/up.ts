@@ -1,14 +1,16 @@
 import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { requireSpace } from '../faults.js';
 import { writeFileAtomic } from '../image/atomic.js';
-import { checkConnection, defineDomain, domainState, guestDomainTypes, listDomains, startDomain } from '../tools/virsh.js';
+import { checkConnection, createDirPool, createOverlayVolume, defineDomain, domainState, guestDomainTypes, listDomains, startDomain, uploadVolume } from '../tools/virsh.js';
 import { credentialFile, credentialValues, manifestCredentials, renderDomainXml } from './domain-xml.js';
 import { fleetDirs, readFleet, readSecrets, type Fleet, type FleetSecrets, type Vehicle } from './fleet-file.js';
 import { checkDiskSha256, openPublishedImage, type PublishedImage } from './published-image.js';
 import { entryFor, readState, recordIntent, type StateEntry } from './state.js';
 import { pausePoint } from '../test-pause.js';
+import { checkRemoteImage, isLocalUri, remotePaths } from './remote.js';
+export { isLocalUri } from './remote.js';
 import { freePorts } from '../host/free-ports.js';
 import { PROBE_GUEST_PORTS } from './status.js';
 import { eachLimited, makeDisks, spaceNeeded, type Storage } from './storage.js';
@@ -105,6 +107,12 @@ export async function prepareUp(options: UpOptions, report: UpReporter): Promise
 
   report.step(`check ${image.manifest.boot.disk} against its manifest`);
   await checkDiskSha256(image, fleet.image.diskSha256, options.signal, (done, total) => report.progress(`sha256 ${total ? Math.floor((done / total) * 100) : 100}%`));
+  const remoteHosts = [...new Set(todo.filter((v) => !isLocalUri(v.host)).map((v) => v.host))];
+  if (remoteHosts.length && options.storage === 'copy') throw new UserError(`--storage copy is for hosts on this machine; ${remoteHosts.join(', ')} get overlays made there by libvirt`, 'use --storage overlay (the default)');
+  for (const uri of remoteHosts) {
+    report.step(`check the published image on ${uri} against its manifest`);
+    await checkRemoteImage(uri, image, options.signal);
+  }
   return { dir, fleet, secrets: secrets!, image, domainTypes, todo, running };
 }
 
@@ -115,17 +123,17 @@ export async function prepareUp(options: UpOptions, report: UpReporter): Promise
 export async function runUp(plan: UpPlan, options: UpOptions, report: UpReporter): Promise<{ started: string[]; alreadyUp: string[] }> {
   const { dir, fleet, secrets, image } = plan;
   const progress = options.progress ?? newUpProgress();
-  const entries = plan.todo.map((v) => entryFor(dir, v));
+  const entries = plan.todo.map((v) => entryFor(dir, fleet, v));
+  const local = entries.filter((e) => !e.remote);
   const diskArtifact = image.manifest.artifacts.find((a) => a.role === 'disk');
-  if (entries.length && diskArtifact?.role === 'disk') {
+  if (local.length && diskArtifact?.role === 'disk') {
     // a disk too small for every vehicle is refused before the first file is written (fault matrix: disk full)
-    const needed = await spaceNeeded(image.disk, diskArtifact.virtualSize, entries.length, options.storage, { signal: options.signal });
-    requireSpace(dir, needed, `${entries.length} ${options.storage === 'overlay' ? 'overlay(s)' : 'full cop(ies)'} of ${image.manifest.boot.disk} and their domain files`);
+    const needed = await spaceNeeded(image.disk, diskArtifact.virtualSize, local.length, options.storage, { signal: options.signal });
+    requireSpace(dir, needed, `${local.length} ${options.storage === 'overlay' ? 'overlay(s)' : 'full cop(ies)'} of ${image.manifest.boot.disk} and their domain files`);
   }
   // user-mode networking on this machine: each vehicle's probe ports get host ports free now, recorded
   // with the vehicle (state.json) for `fleet status`
   if (fleet.network.type === 'user') {
-    const local = entries.filter((e) => isLocalUri(e.host));
     const ports = await freePorts(local.length * PROBE_GUEST_PORTS.length);
     local.forEach((e, i) => (e.probePorts = Object.fromEntries(PROBE_GUEST_PORTS.map(([id], j) => [id, ports[i * PROBE_GUEST_PORTS.length + j]!]))));
   }
@@ -140,7 +148,7 @@ export async function runUp(plan: UpPlan, options: UpOptions, report: UpReporter
   await pausePoint('fleet-up:disks');
   report.step(`${options.storage === 'overlay' ? 'overlays on' : 'copies of'} ${image.manifest.boot.disk} for ${entries.length} vehicle(s)`);
   const byDisk = new Map(entries.map((e) => [e.disk, e.id]));
-  await makeDisks(image.disk, entries.map((e) => e.disk), options.storage, {
+  await makeDisks(image.disk, local.map((e) => e.disk), options.storage, {
     signal: options.signal,
     logFile: options.logFile,
     onDisk: (done, total, disk) => {
@@ -149,9 +157,22 @@ export async function runUp(plan: UpPlan, options: UpOptions, report: UpReporter
     },
   });
 
+  // a remote host: its own storage pool per vehicle, the overlay made there by libvirt on the base at the same path
+  const virtualSize = diskArtifact?.role === 'disk' ? diskArtifact.virtualSize : 0;
+  await eachLimited(entries.filter((e) => e.remote), options.parallel, async (e, done) => {
+    await createDirPool(e.host, e.remote!.pool, e.remote!.dir, { signal: options.signal, logFile: options.logFile });
+    await createOverlayVolume(e.host, e.remote!.pool, 'disk.qcow2', virtualSize, image.disk, { signal: options.signal, logFile: options.logFile });
+    progress.disks.push(e.id);
+    report.progress(`${done()} disk(s) on remote hosts`);
+  });
+
   report.step(`credentials and domain XML for ${entries.length} vehicle(s)`);
   const byId = new Map(plan.todo.map((v) => [v.id, v]));
-  for (const e of entries) writeVehicleFiles(plan, byId.get(e.id)!, e, options.storage);
+  for (const e of entries) {
+    const secretFiles = writeVehicleFiles(plan, byId.get(e.id)!, e, options.storage);
+    // secret credentials travel to a remote host as volumes of its pool (0600 there, like here)
+    if (e.remote) for (const f of secretFiles) await uploadVolume(e.host, e.remote.pool, basename(f.file), f.file, f.size, { signal: options.signal, logFile: options.logFile });
+  }
 
   report.step(`define and start ${entries.length} domain(s)`);
   const started: string[] = [];
@@ -173,11 +194,6 @@ export async function runUp(plan: UpPlan, options: UpOptions, report: UpReporter
   return { started: started.sort(), alreadyUp: plan.running.map((v) => v.domain) };
 }
 
-/** qemu:///system has no host part: QEMU runs here, so our local paths are its paths. */
-export function isLocalUri(uri: string): boolean {
-  return /^[a-z0-9+]+:\/\/\/[^/]/.test(uri);
-}
-
 /** The first directory from / down to path that others cannot search (o+x), if any. */
 export function unsearchableAncestor(path: string): string | undefined {
   const parts = resolve(path).split('/').filter(Boolean);
@@ -189,14 +205,17 @@ export function unsearchableAncestor(path: string): string | undefined {
   return undefined;
 }
 
-function writeVehicleFiles(plan: UpPlan, vehicle: Vehicle, e: StateEntry, storage: Storage): void {
+/** Writes a vehicle's secret credential files (here) and its domain XML; returns the credential files written. */
+function writeVehicleFiles(plan: UpPlan, vehicle: Vehicle, e: StateEntry, storage: Storage): { file: string; size: number }[] {
   const credentials = manifestCredentials(plan.image.manifest, credentialValues(plan.fleet, vehicle, plan.secrets));
   mkdirSync(e.credentialsDir, { recursive: true, mode: 0o711 });
   chmodSync(e.credentialsDir, 0o711);
+  const written: { file: string; size: number }[] = [];
   for (const c of credentials.filter((c) => c.secret)) {
     const file = credentialFile(e, c.name);
     writeFileSync(file, c.value, { mode: 0o600 });
     chmodSync(file, 0o600);
+    written.push({ file, size: Buffer.byteLength(c.value) });
   }
   const xml = renderDomainXml(
     {
@@ -206,11 +225,12 @@ function writeVehicleFiles(plan: UpPlan, vehicle: Vehicle, e: StateEntry, storag
       kernel: plan.image.kernel,
       ...(plan.image.initrd ? { initrd: plan.image.initrd } : {}),
       ...(storage === 'overlay' ? { backingFile: plan.image.disk } : {}),
-      paths: e,
+      paths: e.remote ? remotePaths(e.remote, e.xml) : e,
       domainType: plan.domainTypes.get(vehicle.host)!,
       forwards: PROBE_GUEST_PORTS.filter(([id]) => e.probePorts?.[id]).map(([id, guestPort]) => ({ hostPort: e.probePorts![id]!, guestPort })),
     },
     plan.secrets,
   );
   writeFileAtomic(e.xml, xml);
+  return written;
 }

@@ -181,3 +181,75 @@ export async function domainCapabilities(
   if (!emulator || type !== virttype) return { ok: false, reason: `domcapabilities names no ${virttype} emulator for ${arch}` };
   return { ok: true, emulator, machine: resolved ?? machine };
 }
+
+// --- storage pools and volumes: how `fleet up` makes a vehicle's files on a host it cannot write to itself
+// (a qemu+ssh:// URI): libvirt creates them there, so no local qemu-img or shared file system is needed
+
+const NO_POOL = /Storage pool not found|no storage pool with matching name/i;
+const NO_VOL = /Storage volume not found|no storage vol with matching/i;
+const POOL_CONFLICT = /Storage source conflict with pool: '([^']+)'/;
+
+/** A persistent dir pool at `target` on the host, built (mkdir) and started. */
+export async function createDirPool(uri: string, name: string, target: string, options: VirshOptions = {}): Promise<void> {
+  await virsh(uri, ['pool-define-as', name, 'dir', '--target', target], options);
+  await virsh(uri, ['pool-build', name], options);
+  await virsh(uri, ['pool-start', name], options);
+}
+
+/**
+ * A transient dir pool over an existing directory (not built: it must be there), so libvirt can name
+ * the files in it as volumes. When a pool already covers that directory, that pool is used.
+ */
+export async function viewDirectory(uri: string, name: string, target: string, options: VirshOptions = {}): Promise<string> {
+  const r = await virsh(uri, ['pool-create-as', name, 'dir', '--target', target], { ...options, allowFailure: true });
+  if (!r.failed) return name;
+  const other = POOL_CONFLICT.exec(r.stderr)?.[1];
+  if (other) return other;
+  if (/already exists/i.test(r.stderr)) return name;
+  throw new ToolError(r.command, r.exitCode, tailLines(r.stderr || r.stdout));
+}
+
+/** Removes a pool made by createDirPool: its volumes, its directory, its definition. Missing: done. */
+export async function deleteDirPool(uri: string, name: string, options: VirshOptions = {}): Promise<'deleted' | 'absent'> {
+  const listed = await virsh(uri, ['vol-list', name, '--name'], { ...options, allowFailure: true });
+  if (listed.failed) {
+    if (!NO_POOL.test(listed.stderr)) {
+      // defined but inactive: start it so its volumes and directory can go
+      const started = await virsh(uri, ['pool-start', name], { ...options, allowFailure: true });
+      if (started.failed) {
+        if (NO_POOL.test(started.stderr)) return 'absent';
+        throw new ToolError(started.command, started.exitCode, tailLines(started.stderr));
+      }
+      return deleteDirPool(uri, name, options);
+    }
+    return 'absent';
+  }
+  for (const vol of listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    const r = await virsh(uri, ['vol-delete', vol, '--pool', name], { ...options, allowFailure: true });
+    if (r.failed && !NO_VOL.test(r.stderr)) throw new ToolError(r.command, r.exitCode, tailLines(r.stderr));
+  }
+  await virsh(uri, ['pool-destroy', name], options);
+  await virsh(uri, ['pool-delete', name], options);
+  await virsh(uri, ['pool-undefine', name], options);
+  return 'deleted';
+}
+
+/** A qcow2 overlay volume on `backing` (an absolute path libvirt knows as a volume), `-F qcow2`. */
+export async function createOverlayVolume(uri: string, pool: string, name: string, virtualSize: number, backing: string, options: VirshOptions = {}): Promise<void> {
+  await virsh(uri, ['vol-create-as', pool, name, String(virtualSize), '--format', 'qcow2', '--backing-vol', backing, '--backing-vol-format', 'qcow2'], options);
+}
+
+/** A raw volume holding exactly the bytes of a local file. */
+export async function uploadVolume(uri: string, pool: string, name: string, file: string, size: number, options: VirshOptions = {}): Promise<void> {
+  await virsh(uri, ['vol-create-as', pool, name, String(Math.max(size, 1)), '--format', 'raw'], options);
+  await virsh(uri, ['vol-upload', '--pool', pool, name, file], options);
+}
+
+/** Copies a volume's bytes to a local file (after a refresh, so files libvirt did not make are volumes too). */
+export async function downloadVolume(uri: string, pool: string, name: string, file: string, options: VirshOptions & { refresh?: boolean } = {}): Promise<'downloaded' | 'absent'> {
+  if (options.refresh) await virsh(uri, ['pool-refresh', pool], options);
+  const r = await virsh(uri, ['vol-download', '--pool', pool, name, file], { ...options, allowFailure: true });
+  if (!r.failed) return 'downloaded';
+  if (NO_VOL.test(r.stderr) || NO_POOL.test(r.stderr)) return 'absent';
+  throw new ToolError(r.command, r.exitCode, tailLines(r.stderr || r.stdout));
+}

@@ -77,7 +77,7 @@ describe('the fleet domain XML', () => {
     expect(validate(xml)).toMatch(/^0 .*validates/);
     expect(xml).toContain("<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>");
     expect(xml).toContain("<qemu:arg value='user,id=vvnet0,hostfwd=tcp:127.0.0.1:41001-:9100,hostfwd=tcp:127.0.0.1:41002-:13133'/>");
-    expect(xml).toContain(`<qemu:arg value='virtio-net-pci,netdev=vvnet0,mac=${fleet.vehicles[1]!.mac},romfile='/>`);
+    expect(xml).toContain(`<qemu:arg value='virtio-net-pci,netdev=vvnet0,mac=${fleet.vehicles[1]!.mac},romfile=,bus=pcie.0,addr=0x1e'/>`);
     expect(xml).not.toContain('<interface');
     // without forwards (a remote host), libvirt's own user interface, no qemu namespace
     const plain = render({ fleet: userFleet });
