@@ -211,20 +211,24 @@ export async function viewDirectory(uri: string, name: string, target: string, o
 
 /** Removes a pool made by createDirPool: its volumes, its directory, its definition. Missing: done. */
 export async function deleteDirPool(uri: string, name: string, options: VirshOptions = {}): Promise<'deleted' | 'absent'> {
-  const listed = await virsh(uri, ['vol-list', name, '--name'], { ...options, allowFailure: true });
-  if (listed.failed) {
-    if (!NO_POOL.test(listed.stderr)) {
-      // defined but inactive: start it so its volumes and directory can go
-      const started = await virsh(uri, ['pool-start', name], { ...options, allowFailure: true });
-      if (started.failed) {
-        if (NO_POOL.test(started.stderr)) return 'absent';
-        throw new ToolError(started.command, started.exitCode, tailLines(started.stderr));
-      }
-      return deleteDirPool(uri, name, options);
-    }
-    return 'absent';
+  const info = await virsh(uri, ['pool-info', name], { ...options, allowFailure: true });
+  if (info.failed) {
+    if (NO_POOL.test(info.stderr)) return 'absent';
+    throw new ToolError(info.command, info.exitCode, tailLines(info.stderr));
   }
-  for (const vol of listed.stdout.split('\n').map((l) => l.trim()).filter(Boolean)) {
+  // defined but inactive (e.g. after the host restarted): started so its volumes and directory can go
+  if (/^State:\s+inactive/m.test(info.stdout)) {
+    const started = await virsh(uri, ['pool-start', name], { ...options, allowFailure: true });
+    if (started.failed) {
+      // never built (an `up` stopped between define and build): only the definition is there
+      await virsh(uri, ['pool-undefine', name], options);
+      return 'deleted';
+    }
+  }
+  await virsh(uri, ['pool-refresh', name], options);
+  // `vol-list` (libvirt 9.0 has no --name): "<name>  <path>" per volume; our volume names have no spaces
+  const listed = await virsh(uri, ['vol-list', name], options);
+  for (const vol of listed.stdout.split('\n').map((l) => l.trim().split(/\s+/)[0]).filter((v): v is string => !!v)) {
     const r = await virsh(uri, ['vol-delete', vol, '--pool', name], { ...options, allowFailure: true });
     if (r.failed && !NO_VOL.test(r.stderr)) throw new ToolError(r.command, r.exitCode, tailLines(r.stderr));
   }
