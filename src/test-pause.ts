@@ -8,12 +8,14 @@
  */
 export async function pausePoint(step: string): Promise<void> {
   if (process.env.VVEHICLE_TEST_PAUSE_AT !== step) return;
-  process.stderr.write(`VVEHICLE-PAUSED ${step}\n`);
-  await new Promise<void>((resolve) => {
+  // the handler first: stderr to a pipe is written synchronously, so the test may signal at once
+  const resumed = new Promise<void>((resolve) => {
     const keepAlive = setInterval(() => {}, 60_000);
     process.once('SIGUSR2', () => {
       clearInterval(keepAlive);
       resolve();
     });
   });
+  process.stderr.write(`VVEHICLE-PAUSED ${step}\n`);
+  await resumed;
 }
