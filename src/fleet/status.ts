@@ -102,7 +102,7 @@ async function probe(fleet: Fleet, vehicle: Vehicle, health: Record<string, unkn
       let url: string;
       if (fleet.network.type === 'user') {
         const port = forwarded?.[spec.id];
-        if (!port) return { id: spec.id, status: 'skipped' as const, detail: 'user-mode networking without a host forward (a remote host): the guest is not reachable from here' };
+        if (!port) return { id: spec.id, status: 'skipped' as const, detail: 'user-mode networking without a recorded host forward (a remote host, or a vehicle started by an older vvehicle): the guest is not reachable from here' };
         url = `http://127.0.0.1:${port}${spec.path}`;
       } else {
         if (!ipv4) return { id: spec.id, status: 'fail' as const, detail: 'the health line reports no IPv4 address' };
