@@ -68,6 +68,18 @@ describe.each(Object.entries(configs))('meta-vvehicle as a Yocto Project Compati
     }
   });
 
+  it("a bbappend of another layer's recipe assigns nothing unless an opt-in require brings it in", () => {
+    // The kernel's bbappend once appended `${@... VVEHICLE_KERNEL_FW_CFG ...}` to SRC_URI: inline Python adds the
+    // variable to linux-yocto's signatures even when it expands to nothing, and the real test_signatures
+    // failed with 247 changed signatures. The condition belongs on the require (as in meta-virtualization).
+    const ours = new Set(recipes(files).filter((f) => f.path.endsWith('.bb')).map((f) => f.path.split('/').pop()!.replace(/(_[^_]*)?\.bb$/, '')));
+    const foreign = recipes(files).filter((f) => f.path.endsWith('.bbappend') && !ours.has(f.path.split('/').pop()!.replace(/(_[^_]*)?\.bbappend$/, '')));
+    expect(foreign.map((f) => f.path)).toContain('recipes-kernel/linux/linux-yocto_%.bbappend');
+    for (const f of foreign) {
+      expect(lines(f), `${f.path}: only a conditional require`).toEqual([expect.stringMatching(/^require \$\{@.* else ''\}$/)]);
+    }
+  });
+
   it('without the systemd distro feature the packagegroup and the image skip like the recipes they pull in', () => {
     const needing = recipes(files).filter((f) => !/packagegroup-vvehicle|images\//.test(f.path) && requiresSystemd(f));
     expect(needing.length).toBeGreaterThan(0);
