@@ -31,6 +31,14 @@ export async function copyWithSha256(source: string, dest: string, signal?: Abor
       done(null, chunk);
     },
   });
-  await pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), tap, createWriteStream(dest), { signal });
+  try {
+    await pipeline(createReadStream(source, { highWaterMark: 1 << 20 }), tap, createWriteStream(dest), { signal });
+  } catch (error) {
+    // a write stream's errors (ENOSPC, EDQUOT, EIO) carry no path: name the file we were writing, so a full disk
+    // is reported where it happened and not as "(unknown path)" with the free space of another file system
+    const errno = error as NodeJS.ErrnoException;
+    if (errno && typeof errno === 'object' && errno.code && errno.syscall === 'write' && !errno.path) errno.path = dest;
+    throw error;
+  }
   return { sha256: hash.digest('hex'), bytes };
 }
