@@ -18,7 +18,7 @@ export async function exportKasCommand(options: CommonOptions & { out?: string }
   const layer = join(kasWorkDir, kasLayerPath(plan));
   await writeLayer(layer, renderLayer(loaded.config, plan));
   for (const [name, target] of Object.entries(links)) replaceLink(join(kasWorkDir, name), target);
-  for (const [dest, source] of Object.entries(copies)) writeFileAtomic(join(kasWorkDir, dest), readFileSync(source));
+  for (const [dest, source] of Object.entries(copies)) writeFileAtomic(join(kasWorkDir, dest), 'text' in source ? source.text : readFileSync(source.copyOf));
   writeFileAtomic(file, text);
   return [
     `wrote ${file} and meta-vvehicle in ${layer}`,

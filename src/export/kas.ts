@@ -6,9 +6,11 @@ import type { BuildPlan, PlannedGitRepo } from '../plan/types.js';
 /**
  * A kas project file that builds the same image as this plan (`vvehicle export kas`).
  *
- * Written for the oldest kas still around (Debian's 3.1, format 12), with header version 1 since it uses
- * only what version 1 carries: machine, distro, target, repos (url, refspec, path, layers) and the two
- * conf headers. kas 3.1 knows `refspec` only (newer kas read it, with a deprecation note): it holds the
+ * Written for the oldest kas still around (Debian's 3.1, format 12), with the lowest header version that carries
+ * what the file uses: 1 (machine, distro, target, repos with url, refspec, path, layers, the two conf headers),
+ * 8 when there are patches (kas's `patches`, relative to a `repo`: here a local directory vvehicle-patches/ the
+ * patch files are copied into). Path repositories become local kas repos (no url) at a numbered link in
+ * KAS_WORK_DIR to the directory itself: used in place, as vvehicle does, and in BBLAYERS order. kas 3.1 knows `refspec` only (newer kas read it, with a deprecation note): it holds the
  * pinned commit; the branch is in a comment.
  *
  * kas writes BBLAYERS sorted by path. To keep vvehicle's BBLAYERS order, checkouts get numbered paths
@@ -22,8 +24,8 @@ export interface KasExport {
   premirrors: string;
   /** Symbolic links to make in KAS_WORK_DIR (name → target): path repositories, used in place as vvehicle does. */
   links: Record<string, string>;
-  /** Files to copy into KAS_WORK_DIR (relative destination → source): the patches, under PATCHES_REPO. */
-  copies: Record<string, string>;
+  /** Files to write into KAS_WORK_DIR (relative destination → a file to copy, or text): the patches, under PATCHES_REPO. */
+  copies: Record<string, { copyOf: string } | { text: string }>;
 }
 
 /** The kas repository (a local directory, no layers) the exported patches are relative to. */
@@ -56,7 +58,7 @@ export function kasLayerPath(plan: BuildPlan): string {
 export function exportKas(config: Config, plan: BuildPlan, sourceFiles: readonly string[]): KasExport {
   const repos: Record<string, unknown> = {};
   const links: Record<string, string> = {};
-  const copies: Record<string, string> = {};
+  const copies: KasExport['copies'] = {};
   let n = 0;
   const pad = (i: number) => String(i).padStart(2, '0');
   for (const repo of plan.repos) {
@@ -111,17 +113,19 @@ export function exportKas(config: Config, plan: BuildPlan, sourceFiles: readonly
  * kas's patch entries of one repository: each patch file (or the quilt directory with its series) is copied to
  * PATCHES_REPO/<repo>/<id>/, and the entry points there. Entries keep vvehicle's ids, so kas's id order is ours.
  */
-function kasPatches(repo: PlannedGitRepo, copies: Record<string, string>): Record<string, { repo: string; path: string }> {
+function kasPatches(repo: PlannedGitRepo, copies: KasExport['copies']): Record<string, { repo: string; path: string }> {
   const out: Record<string, { repo: string; path: string }> = {};
   for (const p of repo.patches ?? []) {
     const dir = `${repo.name}/${p.id}`;
     if (p.series) {
-      copies[`${PATCHES_REPO}/${dir}/series`] = posix.join(p.entry, 'series');
-      for (const f of p.files) copies[`${PATCHES_REPO}/${dir}/${posix.relative(p.entry, f.path)}`] = f.path;
+      // the series as kas reads it: one file name per line (kas takes the whole line, quilt options included)
+      const names = p.files.map((f) => posix.relative(p.entry, f.path));
+      copies[`${PATCHES_REPO}/${dir}/series`] = { text: `${names.join('\n')}\n` };
+      p.files.forEach((f, i) => (copies[`${PATCHES_REPO}/${dir}/${names[i]}`] = { copyOf: f.path }));
       out[p.id] = { repo: PATCHES_REPO, path: dir };
     } else {
       const name = posix.basename(p.entry);
-      copies[`${PATCHES_REPO}/${dir}/${name}`] = p.entry;
+      copies[`${PATCHES_REPO}/${dir}/${name}`] = { copyOf: p.entry };
       out[p.id] = { repo: PATCHES_REPO, path: `${dir}/${name}` };
     }
   }
