@@ -160,11 +160,13 @@ export async function runAttachedInContainer(
   options: { tty: boolean; logFile: string; signal?: AbortSignal },
 ): Promise<ContainerRunResult> {
   const name = containerName(setup.plan.profile);
-  const spec = { ...runSpec(setup, name, buildEnvCommand(setup.plan, setup.workDir, command), 'default'), interactive: { tty: options.tty } };
+  // like kas-container: a terminal in, a terminal out (-i -t) only when we have one; otherwise the container's stdin
+  // is closed, so nothing in it waits for input that never comes (CI)
+  const spec = { ...runSpec(setup, name, buildEnvCommand(setup.plan, setup.workDir, command), 'default'), ...(options.tty ? { interactive: { tty: true } } : {}) };
   const forget = onCleanup(() => removeContainer(setup.engine, name));
   let ended = false;
   try {
-    const r = await runAttached(setup.engine.name, runArgv(spec), { logFile: options.logFile, signal: options.signal });
+    const r = await runAttached(setup.engine.program, runArgv(spec), { logFile: options.logFile, signal: options.signal });
     ended = true; // --rm removed it
     return { exitCode: r.exitCode, command: r.command, name };
   } finally {
