@@ -1,5 +1,7 @@
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { packageRoot } from '../../src/package-paths.js';
 import { describe, expect, it } from 'vitest';
 import type { Manifest } from '../../src/image/manifest-schema.js';
 import { runCli } from '../helpers/cli.js';
@@ -7,6 +9,8 @@ import { makeDeployDir } from '../helpers/deploy-dir.js';
 import { manifestValidator } from '../helpers/manifest-schema.js';
 import { gitOut, makePatch, patchedProject as project } from '../helpers/patched-project.js';
 import { listTree, tempDir } from '../helpers/tmp.js';
+import { testEngine } from '../helpers/engines.js';
+import { stubBuilderImage } from '../helpers/stub-builder.js';
 
 /**
  * Issue 11, point 2: `path:` repositories (used in place) and `patches:` on checked-out repositories, with real
@@ -198,5 +202,28 @@ describe('path repositories and patches', () => {
     }
     expect(existsSync(work)).toBe(false);
     expect(listTree(p.inhouse).filter((f) => !f.startsWith('.git/'))).toEqual(['conf/', 'conf/layer.conf']);
+  });
+});
+
+describe('in the build container', () => {
+  it('a path repository is mounted read-only at its own path; the checkouts carry their patches', { timeout: 300_000 }, async () => {
+    const p = await project();
+    if (!existsSync(join(packageRoot, 'dist/commands/shell.js'))) execFileSync('npm', ['run', '--silent', 'build'], { cwd: packageRoot, stdio: 'pipe' });
+    const engine = await testEngine('podman');
+    const image = await stubBuilderImage(engine);
+    const poky = p.fake.repos.poky!;
+    const before = poky.commits.at(-1)!;
+    const pin = await poky.commit({ 'oe-init-build-env': 'BUILDDIR="$1"; export BUILDDIR; cd "$BUILDDIR"\n' });
+    const yml = readFileSync(p.config, 'utf8').replace(before, pin).replace('  engine: auto\n', `  engine: podman\n  image: ${image}\n`).replace('  engineArgs: []\n', `  engineArgs: [${engine.globalArgs.join(', ')}]\n`);
+    writeFileSync(p.config, yml);
+    const work = join(p.root, 'work');
+    const script = `cat ${p.inhouse}/conf/layer.conf ../../sources/poky/meta/conf/layer.conf; touch ${p.inhouse}/written 2>/dev/null && echo writable || echo read-only`;
+    // a child process: the shell's output is the terminal's, not the CLI's
+    const r = spawnSync('node', [join(packageRoot, 'dist/cli.js'), 'shell', '-c', p.config, '-w', work, ...p.rewrite, '--', 'sh', '-c', script], { encoding: 'utf8', input: '' });
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stdout).toBe('BBFILE_COLLECTIONS += "inhouse"\n# poky/meta patched by 0001\nread-only\n');
+    expect(existsSync(join(p.inhouse, 'written'))).toBe(false);
+    const log = readFileSync(join(work, 'logs', readdirSync(join(work, 'logs')).find((f) => f.startsWith('bitbake-'))!), 'utf8');
+    expect(log).toContain(` --volume ${p.inhouse}:${p.inhouse}:ro `);
   });
 });
