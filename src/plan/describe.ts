@@ -19,7 +19,7 @@ export function describePlan(plan: BuildPlan<string | null>): string {
     const by = r.commit ? `pinned by ${r.pinnedBy}` : 'unpinned: follows the branch tip; `vvehicle lock` pins it';
     out.push(`  ${r.name.padEnd(width)}  ${pin}  ${r.branch ?? '-'}  ${r.url}  (${by})`);
     for (const p of r.patches ?? []) {
-      out.push(`  ${''.padEnd(width)}  + patch ${p.id}: ${p.series ? `${p.entry}/series (${p.files.length} patches)` : p.entry}  sha256:${p.files.map((f) => f.sha256.slice(0, 12)).join(',')}  (${p.declaredAt})`);
+      out.push(`  ${''.padEnd(width)}  + patch ${p.id}: ${p.series ? `${p.entry}/series (${p.files.length} patch${p.files.length === 1 ? '' : 'es'})` : p.entry}  sha256:${p.files.map((f) => f.sha256.slice(0, 12)).join(',')}  (${p.declaredAt})`);
     }
   }
   out.push('', 'BBLAYERS:', ...plan.bblayers.map((l) => `  ${l}`));
