@@ -1,4 +1,4 @@
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { packageRoot } from '../../src/package-paths.js';
@@ -188,6 +188,7 @@ describe('path repositories and patches', () => {
       ['patch missing', (y) => y.replace('path: patches/agl', 'path: patches/agl-gone'), /vvehicle\.yml:\d+:\d+: sources\.repos\.meta-agl\.patches\.20-series\.path: patch \S+patches\/agl-gone does not exist/],
       ['patch on a path repo', (y) => y.replace('path: layers/meta-inhouse', 'path: layers/meta-inhouse\n      patches: { x: { path: patches/agl } }'), /vvehicle\.yml:\d+:\d+: sources\.repos\.meta-inhouse\.patches: vvehicle never modifies a path repository/],
       ['series names a missing file', (y) => { writeFileSync(join(p.dir, 'patches/agl/series'), 'gone.diff\n'); return y; }, /vvehicle\.yml:\d+:\d+: sources\.repos\.meta-agl\.patches\.20-series\.path: \S+series line 1 names gone\.diff, which is not a file/],
+      ['patch repo not a path repository', (y) => y.replace('path: patches/agl', 'path: patches/agl\n          repo: poky'), /vvehicle\.yml:\d+:\d+: sources\.repos\.meta-agl\.patches\.20-series\.repo: "poky" is checked out from git: a patch may only come from a path repository or from next to the project file/],
       ['not a layer', (y) => y.replace(/(meta-inhouse:\n\s+path: layers\/meta-inhouse\n\s+layers:\n\s+- )\./, '$1nope'), /vvehicle\.yml:\d+:\d+: sources\.repos\.meta-inhouse\.layers\.0: \S+meta-inhouse\/nope is not a layer/],
     ];
     const series = readFileSync(join(p.dir, 'patches/agl/series'), 'utf8');
@@ -201,6 +202,15 @@ describe('path repositories and patches', () => {
       writeFileSync(join(p.dir, 'patches/agl/series'), series);
     }
     expect(existsSync(work)).toBe(false);
+
+    // kas's patch `repo`: relative to a path repository
+    mkdirSync(join(p.inhouse, 'patches'), { recursive: true });
+    writeFileSync(join(p.inhouse, 'patches/agl.diff'), readFileSync(join(p.dir, 'patches/agl/meta-agl-core-conf-layer-conf.diff')));
+    writeFileSync(p.config, base.replace('path: patches/agl', 'path: patches/agl.diff\n          repo: meta-inhouse'));
+    const viaRepo = await runCli(['plan', '--json', '-c', p.config]);
+    expect(viaRepo.code, viaRepo.stderr).toBe(0);
+    expect(JSON.parse(viaRepo.stdout).repos.find((r: { name: string }) => r.name === 'meta-agl').patches[0].entry).toBe(join(p.inhouse, 'patches/agl.diff'));
+    rmSync(join(p.inhouse, 'patches'), { recursive: true });
     expect(listTree(p.inhouse).filter((f) => !f.startsWith('.git/'))).toEqual(['conf/', 'conf/layer.conf']);
   });
 });
