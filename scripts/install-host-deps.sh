@@ -13,6 +13,7 @@ PACKAGES=(
   kas
   libvirt-daemon libvirt-daemon-driver-qemu libvirt-clients libxml2-utils
   skopeo docker-registry
+  openssh-client openssh-server
 )
 
 if [ "$(id -u)" -ne 0 ]; then echo "run as root (apt-get)" >&2; exit 2; fi
@@ -25,6 +26,7 @@ mountpoint -q /proc/sys/fs/binfmt_misc || mount -t binfmt_misc binfmt_misc /proc
 update-binfmts --enable qemu-aarch64 >/dev/null 2>&1 || true
 [ -e /proc/sys/fs/binfmt_misc/qemu-aarch64 ] || { echo "binfmt for qemu-aarch64 is not enabled" >&2; exit 1; }
 
+# openssh-server: the remote-fleet test starts its own sshd on a loopback port (qemu+ssh:// to this machine).
 # libvirt's QEMU driver runs guests as libvirt-qemu (group libvirt-qemu, also in kvm); without the
 # libvirt-daemon-system package (it needs systemd) nobody creates them. The fleet tests start virtlogd
 # and libvirtd themselves (test/helpers/libvirt.ts). libxml2-utils: virt-xml-validate needs xmllint.

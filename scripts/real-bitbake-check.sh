@@ -3,7 +3,8 @@
 #
 # Usage:
 #   scripts/real-bitbake-check.sh --sources DIR --layer DIR [--build DIR] [--no-clang] [--image NAME]
-#                                 [--yocto-check-layer]
+#                                 [--yocto-check-layer] [--engine host|podman|docker] [--engine-client PATH]
+#                                 [--engine-arg A]... [--debootstrap-mirror URL]
 #
 #   --sources DIR  AGL-style source tree (what aglsetup.sh calls METADIR):
 #                    DIR/external/poky, DIR/external/meta-openembedded, DIR/external/meta-clang,
@@ -25,6 +26,18 @@
 #                  --no-auto-dependency (the dependencies are their maintainers' to check, hours more here).
 #                  OK only if it prints "<layer> ... PASS" with no failure/error and none of its common tests
 #                  skipped. Its own log: BUILD/check-logs/06-yocto-check-layer.log.
+#   --engine E     where bitbake runs. host (default): on this machine, as a non-root user. podman|docker: the same
+#                  steps inside vvehicle's builder image, started by vvehicle itself (`node dist/cli.js shell`, the
+#                  way `vvehicle bitbake` runs, after `npm run build`), with --sources, --layer and --build mounted
+#                  at the same paths. A vvehicle work dir BUILD/vvehicle-work holds the builder record and clones
+#                  of the --sources checkouts at their HEADs (vvehicle's own poky for its build env). Invoked as
+#                  root with docker, the check re-execs as VVEHICLE_CHECK_USER (who must reach the daemon: docker
+#                  group), so bitbake runs with that uid; with podman it stays root (rootless podman is not
+#                  supported here) and bitbake runs as the image's user 1001.
+#   --engine-client PATH, --engine-arg A
+#                  passed to vvehicle (the client program; engine global options, e.g. --host unix:///x.sock)
+#   --debootstrap-mirror URL
+#                  build the builder image's base from this Debian mirror (no registry); reused when already made
 #
 # Steps (each reported OK/FAIL with its wall time):
 #   1. bitbake-layers show-layers  (the layer must be listed)
@@ -51,9 +64,10 @@ set -eo pipefail
 
 prog=$(basename "$0")
 die() { echo "$prog: $*" >&2; exit 2; }
-usage() { sed -n '2,49p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { sed -n '2,62p' "$0" | sed 's/^# \{0,1\}//'; }
 
 SOURCES=""; LAYER=""; BUILD=""; NO_CLANG=0; IMAGE="vvehicle-image"; YOCTO_CHECK_LAYER=0
+ENGINE=host; ENGINE_CLIENT=""; ENGINE_ARGS=(); DEBOOTSTRAP_MIRROR=""
 ORIG_ARGS=("$@")
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -67,12 +81,28 @@ while [ $# -gt 0 ]; do
         --image=*) IMAGE="${1#*=}"; shift ;;
         --no-clang) NO_CLANG=1; shift ;;
         --yocto-check-layer) YOCTO_CHECK_LAYER=1; shift ;;
+        --engine) ENGINE="$2"; shift 2 ;;
+        --engine=*) ENGINE="${1#*=}"; shift ;;
+        --engine-client) ENGINE_CLIENT="$2"; shift 2 ;;
+        --engine-client=*) ENGINE_CLIENT="${1#*=}"; shift ;;
+        --engine-arg) ENGINE_ARGS+=("$2"); shift 2 ;;
+        --engine-arg=*) ENGINE_ARGS+=("${1#*=}"); shift ;;
+        --debootstrap-mirror) DEBOOTSTRAP_MIRROR="$2"; shift 2 ;;
+        --debootstrap-mirror=*) DEBOOTSTRAP_MIRROR="${1#*=}"; shift ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $1" ;;
     esac
 done
 [ -n "$SOURCES" ] || { usage >&2; die "--sources is required"; }
 [ -n "$LAYER" ] || { usage >&2; die "--layer is required"; }
+case "$ENGINE" in host|podman|docker) ;; *) die "--engine must be host, podman or docker (not $ENGINE)" ;; esac
+SCRIPT=$(realpath -e "$0")
+REPO=$(dirname "$(dirname "$SCRIPT")")
+CLI="$REPO/dist/cli.js"
+if [ "$ENGINE" != host ]; then
+    command -v node >/dev/null || die "--engine $ENGINE runs bitbake through vvehicle, which needs node"
+    [ -f "$CLI" ] || die "--engine $ENGINE runs bitbake through vvehicle: $CLI is missing (run npm run build in $REPO)"
+fi
 SOURCES=$(realpath -e "$SOURCES") || die "--sources: no such directory"
 LAYER=$(realpath -e "$LAYER") || die "--layer: no such directory"
 
@@ -102,7 +132,7 @@ fi
 touch "$MARKER"
 
 # ---------------------------------------------------------------- bitbake refuses to run as root
-if [ "$(id -u)" = 0 ]; then
+if [ "$(id -u)" = 0 ] && [ "$ENGINE" != podman ]; then
     RUSER="${VVEHICLE_CHECK_USER:-builder}"
     if ! id "$RUSER" >/dev/null 2>&1; then
         if getent passwd 1001 >/dev/null; then
@@ -111,24 +141,87 @@ if [ "$(id -u)" = 0 ]; then
         useradd -m -u 1001 -s /bin/bash "$RUSER" || die "could not create user $RUSER (uid 1001)"
         echo "$prog: created user $RUSER (uid 1001) to run bitbake" >&2
     fi
-    if ! locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then
+    if [ "$ENGINE" = host ] && ! locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$'; then
         if [ -f /etc/locale.gen ] && command -v locale-gen >/dev/null; then
             sed -i 's/^# *en_US.UTF-8/en_US.UTF-8/' /etc/locale.gen && locale-gen >/dev/null
         fi
     fi
     chown -R "$RUSER": "$BUILD"
-    for p in "$POKY/oe-init-build-env" "$LAYER/conf/layer.conf" "$0"; do
+    readable=("$POKY/oe-init-build-env" "$LAYER/conf/layer.conf" "$SCRIPT")
+    [ "$ENGINE" = host ] || readable+=("$CLI")
+    for p in "${readable[@]}"; do
         runuser -u "$RUSER" -- test -r "$p" || die "user $RUSER cannot read $p (fix permissions)"
     done
     args=(--sources "$SOURCES" --layer "$LAYER" --build "$BUILD" --image "$IMAGE")
     [ "$NO_CLANG" = 1 ] && args+=(--no-clang)
     [ "$YOCTO_CHECK_LAYER" = 1 ] && args+=(--yocto-check-layer)
-    script=$(realpath -e "$0")
+    args+=(--engine "$ENGINE")
+    [ -n "$ENGINE_CLIENT" ] && args+=(--engine-client "$ENGINE_CLIENT")
+    for a in "${ENGINE_ARGS[@]}"; do args+=("--engine-arg=$a"); done
+    [ -n "$DEBOOTSTRAP_MIRROR" ] && args+=(--debootstrap-mirror "$DEBOOTSTRAP_MIRROR")
+    # runuser gives the user their groups (docker); DOCKER_HOST/CONTAINER_HOST name the daemon to use
     exec runuser -u "$RUSER" -- env HOME="$(getent passwd "$RUSER" | cut -d: -f6)" \
         ${VVEHICLE_CHECK_REQUIRE:+VVEHICLE_CHECK_REQUIRE="$VVEHICLE_CHECK_REQUIRE"} \
         ${VVEHICLE_CHECK_FORBID:+VVEHICLE_CHECK_FORBID="$VVEHICLE_CHECK_FORBID"} \
         ${VVEHICLE_CHECK_WARN_ALLOW:+VVEHICLE_CHECK_WARN_ALLOW="$VVEHICLE_CHECK_WARN_ALLOW"} \
-        bash "$script" "${args[@]}"
+        ${DOCKER_HOST:+DOCKER_HOST="$DOCKER_HOST"} ${CONTAINER_HOST:+CONTAINER_HOST="$CONTAINER_HOST"} \
+        ${CONTAINERS_CONF:+CONTAINERS_CONF="$CONTAINERS_CONF"} \
+        bash "$SCRIPT" "${args[@]}"
+fi
+
+# ---------------------------------------------------------------- through a container engine
+if [ "$ENGINE" != host ]; then
+    # The same script runs inside vvehicle's builder image as `--engine host`, started the way `vvehicle
+    # bitbake` starts bitbake (vvehicle shell): the product's own container argv, user mapping and cleanup.
+    WORK="$BUILD/vvehicle-work"
+    mkdir -p "$WORK"
+    # podman run as root: bitbake runs as the builder image's user 1001, which writes conf/, logs and tmp/ here
+    if [ "$(id -u)" = 0 ]; then chown 1001:1001 "$BUILD" "$MARKER"; fi
+    # vvehicle clones the --sources checkouts (file://): git refuses to serve a repository another user owns
+    # ("dubious ownership") unless it is a safe.directory. Trust exactly these, on top of the user's own config.
+    {
+        echo "# generated by $prog: the checkouts under --sources are read, never written"
+        if [ -f "$HOME/.gitconfig" ]; then printf '[include]\n\tpath = %s\n' "$HOME/.gitconfig"; fi
+        echo "[safe]"
+        for rel in external/poky external/meta-lts-mixins_rust external/meta-openembedded external/meta-clang meta-agl; do
+            printf '\tdirectory = %s\n\tdirectory = %s\n' "$SOURCES/$rel" "$SOURCES/$rel/.git"
+        done
+    } > "$WORK/gitconfig"
+    export GIT_CONFIG_GLOBAL="$WORK/gitconfig"
+    {
+        echo "# generated by $prog - regenerated on every run: vvehicle's build env from the checkouts under --sources"
+        echo "extends: gateway-qemuarm64"
+        echo "sources:"
+        echo "  repos:"
+        for pair in poky=external/poky meta-lts-mixins=external/meta-lts-mixins_rust \
+                    meta-openembedded=external/meta-openembedded meta-clang=external/meta-clang meta-agl=meta-agl; do
+            name=${pair%%=*}; rel=${pair#*=}
+            if [ ! -d "$SOURCES/$rel" ]; then echo "    $name: null"; continue; fi
+            commit=$(git -C "$SOURCES/$rel" rev-parse HEAD 2>/dev/null) \
+                || die "--engine $ENGINE: $SOURCES/$rel is not a git checkout (vvehicle clones it into $WORK)"
+            echo "    $name: { url: 'file://$SOURCES/$rel', commit: $commit }"
+        done
+        echo "build:"
+        echo "  engine: $ENGINE"
+        echo "  mounts: ['$SOURCES:ro', '$LAYER:ro', '$BUILD:rw', '$(dirname "$SCRIPT"):ro']"
+        if [ -n "$DEBOOTSTRAP_MIRROR" ]; then echo "  builderBase: { debootstrapMirror: '$DEBOOTSTRAP_MIRROR' }"; fi
+    } > "$WORK/vvehicle.yml"
+    inner=(env ${VVEHICLE_CHECK_REQUIRE:+VVEHICLE_CHECK_REQUIRE="$VVEHICLE_CHECK_REQUIRE"}
+           ${VVEHICLE_CHECK_FORBID:+VVEHICLE_CHECK_FORBID="$VVEHICLE_CHECK_FORBID"}
+           ${VVEHICLE_CHECK_WARN_ALLOW:+VVEHICLE_CHECK_WARN_ALLOW="$VVEHICLE_CHECK_WARN_ALLOW"}
+           bash "$SCRIPT" --engine host --sources "$SOURCES" --layer "$LAYER" --build "$BUILD" --image "$IMAGE")
+    [ "$NO_CLANG" = 1 ] && inner+=(--no-clang)
+    [ "$YOCTO_CHECK_LAYER" = 1 ] && inner+=(--yocto-check-layer)
+    flags=(--engine "$ENGINE")
+    [ -n "$ENGINE_CLIENT" ] && flags+=(--engine-client "$ENGINE_CLIENT")
+    for a in "${ENGINE_ARGS[@]}"; do flags+=("--engine-arg=$a"); done
+    echo "== through $ENGINE as uid $(id -u): node $CLI shell -c $WORK/vvehicle.yml -w $WORK ${flags[*]} -- ${inner[*]}" >&2
+    rc=0
+    node "$CLI" shell -c "$WORK/vvehicle.yml" -w "$WORK" "${flags[@]}" -- "${inner[@]}" < /dev/null || rc=$?
+    who="uid $(id -u)"
+    if [ "$(id -u)" = 0 ]; then who="the image's user 1001 (vvehicle ran as root)"; fi
+    echo "engine:  $ENGINE ($(command -v "${ENGINE_CLIENT:-$ENGINE}") ${ENGINE_ARGS[*]}), bitbake inside vvehicle's builder image as $who (vvehicle work dir $WORK); exit $rc"
+    exit "$rc"
 fi
 
 locale -a 2>/dev/null | grep -qi '^en_US\.utf-\?8$' \

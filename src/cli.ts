@@ -39,6 +39,8 @@ function program(out: (text: string) => void): { cli: Command; setExit: (code: n
     .addOption(new Option('--engine <engine>', 'container engine').choices(['auto', 'docker', 'podman']))
     .option('--engine-arg <arg>', 'global engine option, repeatable (e.g. --engine-arg=--runtime --engine-arg=runc)', collect)
     .option('--engine-client <path>', 'the engine\'s client program (default: docker/podman on PATH), e.g. /usr/bin/docker')
+    .option('--fleet', 'check what `vvehicle fleet` needs instead of a build: qemu-img, virsh, libvirt answering at --connect, aarch64 guests (kvm or qemu) there')
+    .option('--connect <uri>', 'libvirt URI for --fleet (default qemu:///system; implies --fleet)')
     .option('--json', 'print the checks as JSON')
     .action(async (opts) => {
       const { text, ok } = await (await import('./commands/doctor.js')).doctorCommand(opts);

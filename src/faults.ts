@@ -11,17 +11,23 @@ import { ToolError, UserError } from './errors.js';
 const DISK_CODES = { ENOSPC: 'no space left on device', EDQUOT: 'disk quota exceeded', EROFS: 'read-only file system' } as const;
 type DiskCode = keyof typeof DISK_CODES;
 
+/** Bytes needed: exact, or a bound when only the most it can take is known (a gzip layer before it is written). */
+export type NeededSpace = number | { atMost: number };
+
 /** The disk could not take what we write: where, how much it has, and (when known) how much is needed. */
 export class DiskSpaceError extends UserError {
   readonly code: DiskCode;
   readonly path: string;
   readonly freeBytes: number | undefined;
   readonly neededBytes: number | undefined;
-  /** `what` (e.g. "the converted image") marks a refusal made before writing anything. */
-  constructor(code: DiskCode, path: string, neededBytes?: number, what?: string) {
+  /** `what` (e.g. "the converted image") marks a refusal made before writing anything; `hint` replaces the generic one. */
+  constructor(code: DiskCode, path: string, needed?: NeededSpace, what?: string, hint?: string) {
     const free = freeBytesAt(path);
-    const short = free !== undefined && neededBytes !== undefined && neededBytes > free ? `${formatBytes(neededBytes - free)} short` : '';
-    const amounts = [free !== undefined ? `${formatBytes(free)} free there` : '', neededBytes !== undefined ? `${formatBytes(neededBytes)} needed` : '', short].filter(Boolean).join(', ');
+    const neededBytes = typeof needed === 'object' ? needed.atMost : needed;
+    const exact = typeof needed === 'number';
+    const short = free !== undefined && exact && needed > free ? `${formatBytes(needed - free)} short` : '';
+    const neededText = neededBytes === undefined ? '' : `${exact ? '' : 'up to '}${formatBytes(neededBytes)} needed`;
+    const amounts = [free !== undefined ? `${formatBytes(free)} free there` : '', neededText, short].filter(Boolean).join(', ');
     const message =
       code === 'EROFS'
         ? `cannot write ${path}: ${DISK_CODES[code]}`
@@ -30,9 +36,10 @@ export class DiskSpaceError extends UserError {
           : `${DISK_CODES[code]} writing ${path}${amounts ? ` (${amounts})` : ''}; nothing was half-written`;
     super(
       message,
-      code === 'EROFS'
-        ? 'remount it read-write, or choose a writable directory (-w DIR, --out, --to)'
-        : 'free space on that file system, or choose a larger one (-w DIR, --out, --to), then rerun',
+      hint ??
+        (code === 'EROFS'
+          ? 'remount it read-write, or choose a writable directory (-w DIR, --out, --to)'
+          : 'free space on that file system, or choose a larger one (-w DIR, --out, --to), then rerun'),
     );
     this.name = 'DiskSpaceError';
     this.code = code;
@@ -96,9 +103,10 @@ const DAEMON_TEXT: [RegExp, string, string][] = [
  */
 export function machineFault(error: unknown): UserError | undefined {
   if (error instanceof UserError) return undefined;
-  const errno = error as NodeJS.ErrnoException & { dest?: string };
-  if (errno && typeof errno.code === 'string' && errno.code in DISK_CODES) {
-    return new DiskSpaceError(errno.code as DiskCode, errno.dest ?? errno.path ?? '(unknown path)');
+  const code = diskFaultCode(error);
+  if (code) {
+    const errno = error as NodeJS.ErrnoException & { dest?: string };
+    return new DiskSpaceError(code, errno.dest ?? errno.path ?? '(unknown path)');
   }
   if (error instanceof ToolError) {
     const text = `${error.message}\n${error.tail}`;
@@ -106,6 +114,12 @@ export function machineFault(error: unknown): UserError | undefined {
     return daemonFault(text);
   }
   return undefined;
+}
+
+/** ENOSPC, EDQUOT or EROFS when `error` is Node's error for a full, over-quota or read-only file system. */
+export function diskFaultCode(error: unknown): DiskCode | undefined {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  return typeof code === 'string' && code in DISK_CODES ? (code as DiskCode) : undefined;
 }
 
 /** A container engine's words for "my daemon does not answer", as one message naming the daemon and the fix. */

@@ -138,9 +138,12 @@ export async function runInContainer(
 /**
  * The build environment as `oe-init-build-env` makes it, then the user's command (or an interactive shell).
  * A fixed script: poky's dir, TOPDIR and the command are positional parameters, never spliced into the text.
+ * poky's script reads $1 (TOPDIR) and $2 (the bitbake dir!), and dash (Debian's sh) ignores arguments to `.`:
+ * the sourced script would see the command's words. So it is sourced in a function called with TOPDIR only
+ * (a function has its own positional parameters; what the script exports and its cd stay).
  */
 export const BUILD_ENV_SCRIPT =
-  'cd "$1" && . ./oe-init-build-env "$2" >/dev/null || exit 1; shift 2; ' +
+  'cd "$1" || exit 1; shift; oe_init() { . ./oe-init-build-env "$1" >/dev/null; }; oe_init "$1" || exit 1; shift; ' +
   'if [ $# -gt 0 ]; then exec "$@"; fi; ' +
   'if command -v bash >/dev/null; then exec bash -i; fi; exec sh -i';
 

@@ -109,7 +109,7 @@ export async function serveHashEquivalence(input: ServeInput): Promise<void> {
   const recent: string[] = [];
   let exited = false;
   try {
-    const running = runStreaming(input.engine.name, argv, {
+    const running = runStreaming(input.engine.program, argv, {
       logFile: input.logFile,
       signal: input.signal,
       onLine: (line) => {

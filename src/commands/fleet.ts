@@ -10,7 +10,8 @@ import { openPublishedImage } from '../fleet/published-image.js';
 import { fleetStatus, type VehicleStatus } from '../fleet/status.js';
 import type { Storage } from '../fleet/storage.js';
 import { formatHoldsSecrets, readSubscribersCsv, renderSubscribers, SUBSCRIBER_FORMATS, type SubscriberFormat } from '../fleet/subscribers.js';
-import { prepareUp, runUp, type UpPlan } from '../fleet/up.js';
+import { newUpProgress, prepareUp, runUp, type UpPlan, type UpProgress } from '../fleet/up.js';
+import { machineFault } from '../faults.js';
 import { runSignal } from '../signals.js';
 import { checkConnection, hostCpuCount } from '../tools/virsh.js';
 import { runTasks } from '../progress/listr-renderer.js';
@@ -44,6 +45,11 @@ export interface FleetPlanOptions extends FleetCommon {
 }
 
 const fleetDir = (o: FleetCommon, cwd: string) => resolve(cwd, o.dir ?? DEFAULT_FLEET_DIR);
+/** The fleet dir as a command to copy should name it: relative below cwd, absolute elsewhere. */
+const shownDir = (cwd: string, dir: string) => {
+  const rel = relative(cwd, dir);
+  return rel === '' ? '.' : rel.startsWith('..') ? dir : rel;
+};
 
 function wholeNumber(value: string | undefined, flag: string, min = 1): number | undefined {
   if (value === undefined) return undefined;
@@ -52,10 +58,10 @@ function wholeNumber(value: string | undefined, flag: string, min = 1): number |
 }
 
 /** `URI[,cores=N][,reserved=0,2-3]`: reserved takes the rest of the spec (its list has commas too). */
-export function parseHostSpec(spec: string): { uri: string; cores?: number; reserved?: number[] } {
+export function parseHostSpec(spec: string): { uri: string; cores?: number; reserved?: number[]; dir?: string } {
   const [uri, ...rest] = spec.split(',');
   if (!uri || !/^[a-z][a-z0-9+.-]*:\/\//.test(uri)) throw new UserError(`--host "${spec}": must start with a libvirt URI such as qemu:///system or qemu+ssh://host/system`);
-  const out: { uri: string; cores?: number; reserved?: number[] } = { uri };
+  const out: { uri: string; cores?: number; reserved?: number[]; dir?: string } = { uri };
   let inReserved = false;
   for (const part of rest) {
     const [key, value] = part.includes('=') ? part.split('=', 2) : [inReserved ? 'reserved' : part, undefined];
@@ -69,7 +75,11 @@ export function parseHostSpec(spec: string): { uri: string; cores?: number; rese
       if (!range) throw new UserError(`--host ${uri}: reserved "${item}" must be core numbers or ranges (0,2-3)`);
       const [from, to] = [Number(range[1]), Number(range[2] ?? range[1])];
       out.reserved = [...(out.reserved ?? []), ...Array.from({ length: to - from + 1 }, (_, i) => from + i)];
-    } else throw new UserError(`--host ${uri}: unknown setting "${part}" (want cores=N, reserved=LIST)`);
+    } else if (key === 'dir' && value !== undefined) {
+      if (!value.startsWith('/')) throw new UserError(`--host ${uri}: dir=${value} must be an absolute path on that host`);
+      out.dir = value;
+      inReserved = false;
+    } else throw new UserError(`--host ${uri}: unknown setting "${part}" (want cores=N, reserved=LIST, dir=PATH)`);
   }
   return out;
 }
@@ -115,7 +125,7 @@ export async function fleetPlanCommand(options: FleetPlanOptions, cwd = process.
     const reserved = spec.reserved ?? (cores >= 4 ? [0] : []);
     const outside = reserved.filter((c) => c >= cores);
     if (outside.length) throw new UserError(`--host ${spec.uri}: reserved core(s) ${outside.join(', ')} beyond its ${cores} cores`);
-    hosts.push({ uri: spec.uri, cores, reserved });
+    hosts.push({ uri: spec.uri, cores, reserved, ...(spec.dir ? { dir: spec.dir } : {}) });
   }
 
   const previous = readSecrets(dir);
@@ -166,7 +176,8 @@ export async function fleetUpCommand(options: FleetUpOptions, cwd = process.cwd(
   const parallel = wholeNumber(options.parallel, '--parallel') ?? 4;
   const storage = options.storage ?? 'overlay';
   const logFile = join(dir, 'logs', `up-${new Date().toISOString().replace(/[:.]/g, '-')}.log`);
-  const upOptions = { dir, storage, parallel, signal: runSignal, logFile };
+  const progress = newUpProgress();
+  const upOptions = { dir, storage, parallel, signal: runSignal, logFile, progress };
   const ctx: { plan?: UpPlan; result?: { started: string[]; alreadyUp: string[] } } = {};
   await runTasks(
     [
@@ -180,7 +191,6 @@ export async function fleetUpCommand(options: FleetUpOptions, cwd = process.cwd(
       {
         title: 'create and start the vehicles',
         task: async (_c, task) => {
-          mkdirSync(join(dir, 'logs'), { recursive: true });
           ctx.result = await runUp(ctx.plan!, upOptions, { step: (t) => (task.title = t), progress: (t) => (task.output = t) });
           task.title = `started ${ctx.result.started.length} vehicle(s)`;
         },
@@ -189,12 +199,13 @@ export async function fleetUpCommand(options: FleetUpOptions, cwd = process.cwd(
     ],
     {},
   ).catch((error: unknown) => {
-    if (existsSync(join(dir, 'state.json'))) {
-      const hint = `\`vvehicle fleet down --dir ${relative(cwd, dir) || '.'}\` removes what this up created`;
-      if (error instanceof UserError) throw new UserError(error.message, error.hint ? `${error.hint}; ${hint}` : hint);
-      if (error instanceof Error) error.message += `\n(${hint})`;
-    }
-    throw error;
+    if (!existsSync(join(dir, 'state.json'))) throw error;
+    // a fault of the machine (full disk, libvirtd gone) is reported here, with what this up created
+    const reported = runSignal.aborted ? error : (machineFault(error) ?? error);
+    const hint = `${createdSoFar(progress)}; \`vvehicle fleet down --dir ${shownDir(cwd, dir)}\` removes what this up created`;
+    if (reported instanceof UserError) throw new UserError(reported.message, reported.hint ? `${reported.hint}\n${hint}` : hint);
+    if (reported instanceof Error) reported.message += `\n(${hint})`;
+    throw reported;
   });
   const r = ctx.result!;
   if (options.json) return JSON.stringify(r, null, 2);
@@ -202,6 +213,14 @@ export async function fleetUpCommand(options: FleetUpOptions, cwd = process.cwd(
     `started ${r.started.length} vehicle(s)${r.alreadyUp.length ? `, ${r.alreadyUp.length} already up` : ''}`,
     `next: vvehicle fleet status --dir ${relative(cwd, dir) || '.'}`,
   ].join('\n');
+}
+
+/** "created before it stopped: …", per vehicle, from what `up` recorded as it went. */
+export function createdSoFar(p: UpProgress): string {
+  const ids = [...new Set([...p.disks, ...p.defined, ...p.started])].sort();
+  if (!ids.length) return 'nothing was created';
+  const what = (id: string) => (p.started.includes(id) ? 'disk, domain started' : p.defined.includes(id) ? 'disk, domain defined' : 'disk');
+  return `created before it stopped: ${ids.map((id) => `${id} (${what(id)})`).join(', ')}`;
 }
 
 export async function fleetStatusCommand(options: FleetCommon & { json?: boolean; parallel?: string; wait?: string }, cwd = process.cwd()): Promise<{ text: string; healthy: boolean }> {

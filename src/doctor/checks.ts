@@ -52,7 +52,7 @@ export async function runChecks(input: DoctorInput): Promise<CheckResult[]> {
   ];
 }
 
-function checkNode(): CheckResult {
+export function checkNode(): CheckResult {
   const ok = semver.satisfies(process.versions.node, '>=20.19');
   return ok
     ? { name: 'node', status: 'ok', detail: process.versions.node }
@@ -67,7 +67,7 @@ async function checkGit(): Promise<CheckResult> {
   }
 }
 
-async function checkTool(name: string, version: () => Promise<string | undefined>, fix: string): Promise<CheckResult> {
+export async function checkTool(name: string, version: () => Promise<string | undefined>, fix: string): Promise<CheckResult> {
   const v = await version();
   return v ? { name, status: 'ok', detail: v } : { name, status: 'fail', detail: 'not found', fix };
 }

@@ -22,6 +22,8 @@ export interface DomainInput {
   backingFile?: string;
   paths: VehiclePaths;
   domainType: 'kvm' | 'qemu';
+  /** User-mode networking with these host (127.0.0.1) → guest TCP forwards, for the probes. */
+  forwards?: { hostPort: number; guestPort: number }[];
 }
 
 /** The credential values one vehicle gets, by credential name (the contract in src/identity). */
@@ -81,6 +83,18 @@ export function renderDomainXml(input: DomainInput, secrets: FleetSecrets): stri
     fleet.network.type === 'user'
       ? { type: 'user', sourceAttr: '', source: '' }
       : { type: fleet.network.type, sourceAttr: fleet.network.type === 'bridge' ? 'bridge' : 'network', source: xml(fleet.network.name) };
+  // libvirt 9.0 forwards ports into a user-mode guest only with the passt backend, which Debian 12 builds
+  // without ("Disable passt support" in its libvirt 9.0.0-4): the same slirp netdev smoke uses, with
+  // hostfwd, goes to QEMU through libvirt's qemu namespace (the domain is then marked custom-argv)
+  const forwards = fleet.network.type === 'user' ? (input.forwards ?? []) : [];
+  const qemuNet = forwards.length
+    ? {
+        netdev: `user,id=vvnet0${forwards.map((f) => `,hostfwd=tcp:127.0.0.1:${f.hostPort}-:${f.guestPort}`).join('')}`,
+        // QEMU places -device options in its own order: a fixed slot on the root bus that libvirt's
+        // own PCIe root ports (which fill pcie.0 from slot 1 up) do not reach
+        device: `virtio-net-pci,netdev=vvnet0,mac=${vehicle.mac},romfile=,bus=pcie.0,addr=0x1e`,
+      }
+    : undefined;
   const disk = manifest.artifacts.find((a) => a.role === 'disk')!;
   return renderTemplate('fleet/domain.xml.hbs', {
     fleet: fleet.name,
@@ -105,6 +119,7 @@ export function renderDomainXml(input: DomainInput, secrets: FleetSecrets): stri
     disk: xml(paths.disk),
     backingFile: input.backingFile ? xml(input.backingFile) : '',
     network,
+    qemuNet: qemuNet ?? false,
     mac: vehicle.mac,
     consoleLog: xml(paths.consoleLog),
   });

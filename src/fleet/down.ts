@@ -2,7 +2,7 @@ import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { removeTree } from '../image/atomic.js';
-import { destroyDomain, undefineDomain } from '../tools/virsh.js';
+import { deleteDirPool, destroyDomain, undefineDomain } from '../tools/virsh.js';
 import { FLEET_FILE, fleetDirs, readFleet, type Fleet } from './fleet-file.js';
 import { openPublishedImage } from './published-image.js';
 import { entryFor, forgetState, readState, type StateEntry } from './state.js';
@@ -25,7 +25,7 @@ export async function fleetDown(dir: string, options: { parallel: number; signal
   const fleet: Fleet | undefined = existsSync(join(abs, FLEET_FILE)) ? readFleet(abs) : undefined;
   if (!state && !fleet) throw new UserError(`${abs} holds no fleet (no ${FLEET_FILE}, no state.json)`, 'pass the --dir of the fleet to take down');
   const targets = new Map<string, StateEntry>();
-  for (const e of [...(state?.vehicles ?? []), ...(fleet?.vehicles.map((v) => entryFor(abs, v)) ?? [])]) targets.set(`${e.host}\0${e.domain}`, e);
+  for (const e of [...(state?.vehicles ?? []), ...(fleet?.vehicles.map((v) => entryFor(abs, fleet, v)) ?? [])]) targets.set(`${e.host}\0${e.domain}`, e);
   const base = fleet ? publishedBase(fleet) : undefined;
   const disksDir = fleetDirs(abs).disks;
 
@@ -34,7 +34,10 @@ export async function fleetDown(dir: string, options: { parallel: number; signal
   await eachLimited(list, options.parallel, async (e, done) => {
     const destroyed = await destroyDomain(e.host, e.domain, { signal: options.signal, logFile: options.logFile });
     const undefined_ = await undefineDomain(e.host, e.domain, { signal: options.signal, logFile: options.logFile });
-    const diskWas = removeDisk(e.disk, disksDir, base);
+    // a remote vehicle's files are on its host, in its own storage pool: libvirt deletes them there
+    const diskWas = e.remote
+      ? (await deleteDirPool(e.host, e.remote.pool, { signal: options.signal, logFile: options.logFile })) === 'deleted' ? 'removed' : 'absent'
+      : removeDisk(e.disk, disksDir, base);
     rmSync(e.xml, { force: true });
     removeTree(e.credentialsDir);
     vehicles.push({ domain: e.domain, host: e.host, domainWas: undefined_ === 'absent' ? 'absent' : destroyed === 'destroyed' ? 'running' : 'defined', disk: diskWas });

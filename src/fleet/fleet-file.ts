@@ -30,6 +30,7 @@ export const hostSchema = z.strictObject({
   uri: z.string().min(1).describe('libvirt connection URI'),
   cores: z.number().int().positive().describe('host CPU cores'),
   reserved: z.array(z.number().int().nonnegative()).describe('cores kept for the host (never pinned to a vehicle)'),
+  dir: z.string().regex(/^\/[^<>&'"\n]*$/).optional().describe('a remote host: where libvirt makes the vehicles\' files there (default /var/lib/libvirt/vvehicle/<fleet>)'),
 });
 export type FleetHost = z.infer<typeof hostSchema>;
 

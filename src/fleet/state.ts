@@ -5,6 +5,7 @@ import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../image/atomic.js';
 import { fleetDirs, STATE_FILE, type Fleet, type Vehicle } from './fleet-file.js';
 import type { VehiclePaths } from './domain-xml.js';
+import { remoteVehicle } from './remote.js';
 
 /**
  * state.json: every domain and file `fleet up` may create, recorded BEFORE it creates any of them.
@@ -19,6 +20,10 @@ const entrySchema = z.strictObject({
   xml: z.string(),
   credentialsDir: z.string(),
   consoleLog: z.string(),
+  /** Host loopback ports forwarded to the guest's probe ports, by probe id (user-mode networking on this machine). */
+  probePorts: z.record(z.string(), z.number().int().min(1).max(65535)).optional(),
+  /** A vehicle on a remote host: the storage pool and directory there holding its files (the local paths above are staging and copies). */
+  remote: z.strictObject({ pool: z.string(), dir: z.string() }).optional(),
 });
 export type StateEntry = z.infer<typeof entrySchema>;
 
@@ -40,8 +45,9 @@ export function vehiclePaths(dir: string, vehicle: Pick<Vehicle, 'id'>): Vehicle
   };
 }
 
-export function entryFor(dir: string, vehicle: Vehicle): StateEntry {
-  return { id: vehicle.id, domain: vehicle.domain, host: vehicle.host, ...vehiclePaths(dir, vehicle) };
+export function entryFor(dir: string, fleet: Fleet, vehicle: Vehicle): StateEntry {
+  const remote = remoteVehicle(fleet, vehicle);
+  return { id: vehicle.id, domain: vehicle.domain, host: vehicle.host, ...vehiclePaths(dir, vehicle), ...(remote ? { remote } : {}) };
 }
 
 export function readState(dir: string): FleetState | undefined {

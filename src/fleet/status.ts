@@ -1,12 +1,13 @@
-import { closeSync, existsSync, openSync, readSync, statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { closeSync, existsSync, mkdirSync, openSync, readSync, statSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
 import { HEALTH_MARKER, healthJsonIn, plainText } from '../smoke/console-patterns.js';
 import { healthProblems, parseHealth } from '../smoke/health.js';
 import { PROBES } from '../smoke/probes.js';
 import type { HealthReport } from '../smoke/types.js';
-import { domainState } from '../tools/virsh.js';
+import { domainState, downloadVolume } from '../tools/virsh.js';
+import { REMOTE_CONSOLE } from './remote.js';
 import { readFleet, type Fleet, type Vehicle } from './fleet-file.js';
-import { vehiclePaths } from './state.js';
+import { readState, vehiclePaths } from './state.js';
 import { eachLimited } from './storage.js';
 
 /** The identity a vehicle's health line echoes back (what the identity unit read from its credentials). */
@@ -80,21 +81,33 @@ export function judgeVehicle(vehicle: Vehicle, state: string, consoleText: strin
   return { health, ...(identity ? { identity } : {}), verdict: problems.length ? 'unhealthy' : 'healthy', problems };
 }
 
-const PROBE_PORTS: Record<string, number> = { 'node-exporter-metrics': 9100, 'otelcol-health': 13133 };
+/** The guest ports the probes reach, by probe id (node_exporter's default, otelcol's health_check extension). */
+export const PROBE_GUEST_PORTS: readonly (readonly [string, number])[] = [
+  ['node-exporter-metrics', 9100],
+  ['otelcol-health', 13133],
+];
+const PROBE_PORTS: Record<string, number> = Object.fromEntries(PROBE_GUEST_PORTS);
 
 /**
- * The smoke probes, against the guest address its health line reports. With user-mode networking
- * (no inbound path from the host) they are skipped, and say why.
+ * The smoke probes (with smoke's judges), against the guest address its health line reports, or under
+ * user-mode networking against the host ports `up` forwarded to the guest (state.json). A vehicle with
+ * user-mode networking and no forwards (on a remote host) is not reachable from here: skipped, saying why.
  */
-async function probe(fleet: Fleet, vehicle: Vehicle, health: Record<string, unknown> | undefined, signal?: AbortSignal): Promise<VehicleStatus['probes']> {
+async function probe(fleet: Fleet, vehicle: Vehicle, health: Record<string, unknown> | undefined, forwarded: Record<string, number> | undefined, signal?: AbortSignal): Promise<VehicleStatus['probes']> {
   const units = Object.keys((health?.units as Record<string, string> | undefined) ?? {});
   const ipv4 = typeof health?.ipv4 === 'string' ? health.ipv4 : undefined;
   return Promise.all(
     PROBES.map(async (spec) => {
       if (!units.some((u) => spec.unit.test(u))) return { id: spec.id, status: 'skipped' as const, detail: `the health line lists no ${spec.unit.source} unit` };
-      if (fleet.network.type === 'user') return { id: spec.id, status: 'skipped' as const, detail: 'user-mode networking: the guest is not reachable from the host' };
-      if (!ipv4) return { id: spec.id, status: 'fail' as const, detail: 'the health line reports no IPv4 address' };
-      const url = `http://${ipv4}:${PROBE_PORTS[spec.id]}${spec.path}`;
+      let url: string;
+      if (fleet.network.type === 'user') {
+        const port = forwarded?.[spec.id];
+        if (!port) return { id: spec.id, status: 'skipped' as const, detail: 'user-mode networking without a recorded host forward (a remote host, or a vehicle started by an older vvehicle): the guest is not reachable from here' };
+        url = `http://127.0.0.1:${port}${spec.path}`;
+      } else {
+        if (!ipv4) return { id: spec.id, status: 'fail' as const, detail: 'the health line reports no IPv4 address' };
+        url = `http://${ipv4}:${PROBE_PORTS[spec.id]}${spec.path}`;
+      }
       try {
         const response = await fetch(url, { signal: AbortSignal.any([AbortSignal.timeout(5000), ...(signal ? [signal] : [])]) });
         // the same judge as smoke: node_exporter must also label its metrics with THIS vehicle's id
@@ -110,12 +123,19 @@ async function probe(fleet: Fleet, vehicle: Vehicle, health: Record<string, unkn
 export async function fleetStatus(dir: string, options: { parallel: number; signal?: AbortSignal }): Promise<VehicleStatus[]> {
   const abs = resolve(dir);
   const fleet = readFleet(abs);
+  const recorded = new Map((readState(abs)?.vehicles ?? []).map((e) => [`${e.host}\0${e.domain}`, e]));
   const result: VehicleStatus[] = [];
   await eachLimited(fleet.vehicles, options.parallel, async (v) => {
     const state = (await domainState(v.host, v.domain, { signal: options.signal })) ?? 'undefined';
     const consoleLog = vehiclePaths(abs, v).consoleLog;
+    const entry = recorded.get(`${v.host}\0${v.domain}`);
+    // a remote vehicle's console is a file on its host, in its pool: fetched through libvirt to read it here
+    if (entry?.remote && state !== 'undefined') {
+      mkdirSync(dirname(consoleLog), { recursive: true });
+      await downloadVolume(v.host, entry.remote.pool, REMOTE_CONSOLE, consoleLog, { refresh: true, signal: options.signal });
+    }
     const judged = judgeVehicle(v, state, tail(consoleLog));
-    const probes = judged.verdict === 'down' || judged.verdict === 'booting' ? [] : await probe(fleet, v, judged.health, options.signal);
+    const probes = judged.verdict === 'down' || judged.verdict === 'booting' ? [] : await probe(fleet, v, judged.health, entry?.probePorts, options.signal);
     const failedProbes = probes.filter((p) => p.status === 'fail');
     const problems = [...judged.problems, ...failedProbes.map((p) => `probe ${p.id}: ${p.detail}`)];
     result.push({

@@ -1,8 +1,9 @@
-import { chmodSync, constants, mkdirSync, renameSync, rmSync } from 'node:fs';
+import { chmodSync, constants, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { copyFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
+import { DiskSpaceError } from '../faults.js';
 import { tempSibling } from '../image/atomic.js';
-import { createOverlay } from '../tools/qemu-img.js';
+import { createOverlay, measureEmptyQcow2 } from '../tools/qemu-img.js';
 
 /**
  * Per-vehicle disks. `overlay`: a qcow2 overlay on the published base (`-F qcow2`). Overlays of one
@@ -22,7 +23,7 @@ export interface StorageOptions {
   signal?: AbortSignal;
   logFile?: string;
   /** Called after each disk is made. */
-  onDisk?: (done: number, total: number) => void;
+  onDisk?: (done: number, total: number, disk: string) => void;
   /** How many copies run at once. */
   parallel?: number;
 }
@@ -33,7 +34,7 @@ export async function makeDisks(base: string, disks: readonly string[], storage:
   if (storage === 'copy') {
     await eachLimited(disks, options.parallel ?? 4, async (disk, done) => {
       await copyInto(base, disk, options.signal);
-      options.onDisk?.(done(), disks.length);
+      options.onDisk?.(done(), disks.length, disk);
     });
     return;
   }
@@ -42,11 +43,25 @@ export async function makeDisks(base: string, disks: readonly string[], storage:
     await createOverlay(base, template, { signal: options.signal, logFile: options.logFile });
     await eachLimited(disks, options.parallel ?? 16, async (disk, done) => {
       await copyInto(template, disk, options.signal);
-      options.onDisk?.(done(), disks.length);
+      options.onDisk?.(done(), disks.length, disk);
     });
   } finally {
     rmSync(template, { force: true });
   }
+}
+
+/** A vehicle's small files (domain XML, credential files, their directories): generous, tmpfs counts whole pages. */
+const FILES_PER_VEHICLE = 64 * 1024;
+
+/**
+ * The bytes `count` vehicles' disks and files take, known before any is written: an overlay is an empty
+ * qcow2 of the base's virtual size (`qemu-img measure`, an upper bound), plus the one template it is copied
+ * from; a copy is as large as the base's allocated blocks (a reflink would take less, which cannot be known
+ * up front, so it is checked as a full copy).
+ */
+export async function spaceNeeded(base: string, virtualSize: number, count: number, storage: Storage, options: { signal?: AbortSignal } = {}): Promise<number> {
+  const perDisk = storage === 'overlay' ? await measureEmptyQcow2(virtualSize, options) : statSync(base).blocks * 512;
+  return (count + (storage === 'overlay' ? 1 : 0)) * perDisk + count * FILES_PER_VEHICLE;
 }
 
 /** Copy to a temp name, then rename: a disk path either holds a whole disk or nothing. */
@@ -59,6 +74,9 @@ async function copyInto(source: string, disk: string, signal?: AbortSignal): Pro
     renameSync(temp, disk);
   } catch (error) {
     rmSync(temp, { force: true });
+    // a full disk is reported at the disk it was making (the temp name means nothing to the user)
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ENOSPC' || code === 'EDQUOT') throw new DiskSpaceError(code, disk, statSync(source).blocks * 512);
     throw error;
   }
 }

@@ -1,18 +1,36 @@
 import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
+import { requireSpace } from '../faults.js';
 import { writeFileAtomic } from '../image/atomic.js';
-import { checkConnection, defineDomain, domainState, guestDomainTypes, listDomains, startDomain } from '../tools/virsh.js';
+import { checkConnection, createDirPool, createOverlayVolume, defineDomain, domainState, guestDomainTypes, listDomains, startDomain, uploadVolume } from '../tools/virsh.js';
 import { credentialFile, credentialValues, manifestCredentials, renderDomainXml } from './domain-xml.js';
 import { fleetDirs, readFleet, readSecrets, type Fleet, type FleetSecrets, type Vehicle } from './fleet-file.js';
 import { checkDiskSha256, openPublishedImage, type PublishedImage } from './published-image.js';
 import { entryFor, readState, recordIntent, type StateEntry } from './state.js';
-import { eachLimited, makeDisks, type Storage } from './storage.js';
+import { pausePoint } from '../test-pause.js';
+import { checkRemoteImage, isLocalUri, remotePaths } from './remote.js';
+export { isLocalUri } from './remote.js';
+import { freePorts } from '../host/free-ports.js';
+import { PROBE_GUEST_PORTS } from './status.js';
+import { eachLimited, makeDisks, spaceNeeded, type Storage } from './storage.js';
 
 export interface UpReporter {
   step(title: string): void;
   progress(text: string): void;
 }
+
+/**
+ * What this `up` has created so far, vehicle by vehicle, kept as it goes: when a fault stops it (a full
+ * disk, libvirtd gone) the error lists exactly these, and `fleet down` removes them (state.json has them).
+ */
+export interface UpProgress {
+  disks: string[];
+  defined: string[];
+  started: string[];
+}
+
+export const newUpProgress = (): UpProgress => ({ disks: [], defined: [], started: [] });
 
 export interface UpOptions {
   dir: string;
@@ -21,6 +39,8 @@ export interface UpOptions {
   parallel: number;
   signal?: AbortSignal;
   logFile?: string;
+  /** Filled in as vehicles' parts are created. */
+  progress?: UpProgress;
 }
 
 /** Everything `up` needs, checked before anything is created. */
@@ -87,6 +107,12 @@ export async function prepareUp(options: UpOptions, report: UpReporter): Promise
 
   report.step(`check ${image.manifest.boot.disk} against its manifest`);
   await checkDiskSha256(image, fleet.image.diskSha256, options.signal, (done, total) => report.progress(`sha256 ${total ? Math.floor((done / total) * 100) : 100}%`));
+  const remoteHosts = [...new Set(todo.filter((v) => !isLocalUri(v.host)).map((v) => v.host))];
+  if (remoteHosts.length && options.storage === 'copy') throw new UserError(`--storage copy is for hosts on this machine; ${remoteHosts.join(', ')} get overlays made there by libvirt`, 'use --storage overlay (the default)');
+  for (const uri of remoteHosts) {
+    report.step(`check the published image on ${uri} against its manifest`);
+    await checkRemoteImage(uri, image, options.signal);
+  }
   return { dir, fleet, secrets: secrets!, image, domainTypes, todo, running };
 }
 
@@ -96,24 +122,57 @@ export async function prepareUp(options: UpOptions, report: UpReporter): Promise
  */
 export async function runUp(plan: UpPlan, options: UpOptions, report: UpReporter): Promise<{ started: string[]; alreadyUp: string[] }> {
   const { dir, fleet, secrets, image } = plan;
-  const entries = plan.todo.map((v) => entryFor(dir, v));
+  const progress = options.progress ?? newUpProgress();
+  const entries = plan.todo.map((v) => entryFor(dir, fleet, v));
+  const local = entries.filter((e) => !e.remote);
+  const diskArtifact = image.manifest.artifacts.find((a) => a.role === 'disk');
+  if (local.length && diskArtifact?.role === 'disk') {
+    // a disk too small for every vehicle is refused before the first file is written (fault matrix: disk full)
+    const needed = await spaceNeeded(image.disk, diskArtifact.virtualSize, local.length, options.storage, { signal: options.signal });
+    requireSpace(dir, needed, `${local.length} ${options.storage === 'overlay' ? 'overlay(s)' : 'full cop(ies)'} of ${image.manifest.boot.disk} and their domain files`);
+  }
+  // user-mode networking on this machine: each vehicle's probe ports get host ports free now, recorded
+  // with the vehicle (state.json) for `fleet status`
+  if (fleet.network.type === 'user') {
+    const ports = await freePorts(local.length * PROBE_GUEST_PORTS.length);
+    local.forEach((e, i) => (e.probePorts = Object.fromEntries(PROBE_GUEST_PORTS.map(([id], j) => [id, ports[i * PROBE_GUEST_PORTS.length + j]!]))));
+  }
   recordIntent(dir, fleet, options.storage, entries);
+  if (options.logFile) mkdirSync(dirname(options.logFile), { recursive: true });
   const d = fleetDirs(dir);
   for (const sub of Object.values(d)) mkdirSync(sub, { recursive: true });
   // QEMU runs as the hypervisor's user: it must traverse to its credential files (libvirt relabels
   // each file for the domain while it runs), but nobody may list or read them
   chmodSync(d.credentials, 0o711);
 
+  await pausePoint('fleet-up:disks');
   report.step(`${options.storage === 'overlay' ? 'overlays on' : 'copies of'} ${image.manifest.boot.disk} for ${entries.length} vehicle(s)`);
-  await makeDisks(image.disk, entries.map((e) => e.disk), options.storage, {
+  const byDisk = new Map(entries.map((e) => [e.disk, e.id]));
+  await makeDisks(image.disk, local.map((e) => e.disk), options.storage, {
     signal: options.signal,
     logFile: options.logFile,
-    onDisk: (done, total) => report.progress(`${done}/${total} disks`),
+    onDisk: (done, total, disk) => {
+      progress.disks.push(byDisk.get(disk)!);
+      report.progress(`${done}/${total} disks`);
+    },
+  });
+
+  // a remote host: its own storage pool per vehicle, the overlay made there by libvirt on the base at the same path
+  const virtualSize = diskArtifact?.role === 'disk' ? diskArtifact.virtualSize : 0;
+  await eachLimited(entries.filter((e) => e.remote), options.parallel, async (e, done) => {
+    await createDirPool(e.host, e.remote!.pool, e.remote!.dir, { signal: options.signal, logFile: options.logFile });
+    await createOverlayVolume(e.host, e.remote!.pool, 'disk.qcow2', virtualSize, image.disk, { signal: options.signal, logFile: options.logFile });
+    progress.disks.push(e.id);
+    report.progress(`${done()} disk(s) on remote hosts`);
   });
 
   report.step(`credentials and domain XML for ${entries.length} vehicle(s)`);
   const byId = new Map(plan.todo.map((v) => [v.id, v]));
-  for (const e of entries) writeVehicleFiles(plan, byId.get(e.id)!, e, options.storage);
+  for (const e of entries) {
+    const secretFiles = writeVehicleFiles(plan, byId.get(e.id)!, e, options.storage);
+    // secret credentials travel to a remote host as volumes of its pool (0600 there, like here)
+    if (e.remote) for (const f of secretFiles) await uploadVolume(e.host, e.remote.pool, basename(f.file), f.file, f.size, { signal: options.signal, logFile: options.logFile });
+  }
 
   report.step(`define and start ${entries.length} domain(s)`);
   const started: string[] = [];
@@ -121,8 +180,11 @@ export async function runUp(plan: UpPlan, options: UpOptions, report: UpReporter
     options.signal?.throwIfAborted();
     rmSync(e.consoleLog, { force: true }); // a new boot, a new console
     await defineDomain(e.host, e.xml, { signal: options.signal, logFile: options.logFile });
+    progress.defined.push(e.id);
     await startDomain(e.host, e.domain, { signal: options.signal, logFile: options.logFile });
+    progress.started.push(e.id);
     started.push(e.domain);
+    if (started.length === 1) await pausePoint('fleet-up:first-started');
     report.progress(`${done()}/${entries.length} started (${e.domain})`);
   });
   // a vehicle from an earlier `up` that was stopped is started again
@@ -130,11 +192,6 @@ export async function runUp(plan: UpPlan, options: UpOptions, report: UpReporter
     if ((await domainState(v.host, v.domain, { signal: options.signal })) === 'shut off') await startDomain(v.host, v.domain, { signal: options.signal, logFile: options.logFile });
   }
   return { started: started.sort(), alreadyUp: plan.running.map((v) => v.domain) };
-}
-
-/** qemu:///system has no host part: QEMU runs here, so our local paths are its paths. */
-export function isLocalUri(uri: string): boolean {
-  return /^[a-z0-9+]+:\/\/\/[^/]/.test(uri);
 }
 
 /** The first directory from / down to path that others cannot search (o+x), if any. */
@@ -148,14 +205,17 @@ export function unsearchableAncestor(path: string): string | undefined {
   return undefined;
 }
 
-function writeVehicleFiles(plan: UpPlan, vehicle: Vehicle, e: StateEntry, storage: Storage): void {
+/** Writes a vehicle's secret credential files (here) and its domain XML; returns the credential files written. */
+function writeVehicleFiles(plan: UpPlan, vehicle: Vehicle, e: StateEntry, storage: Storage): { file: string; size: number }[] {
   const credentials = manifestCredentials(plan.image.manifest, credentialValues(plan.fleet, vehicle, plan.secrets));
   mkdirSync(e.credentialsDir, { recursive: true, mode: 0o711 });
   chmodSync(e.credentialsDir, 0o711);
+  const written: { file: string; size: number }[] = [];
   for (const c of credentials.filter((c) => c.secret)) {
     const file = credentialFile(e, c.name);
     writeFileSync(file, c.value, { mode: 0o600 });
     chmodSync(file, 0o600);
+    written.push({ file, size: Buffer.byteLength(c.value) });
   }
   const xml = renderDomainXml(
     {
@@ -165,10 +225,12 @@ function writeVehicleFiles(plan: UpPlan, vehicle: Vehicle, e: StateEntry, storag
       kernel: plan.image.kernel,
       ...(plan.image.initrd ? { initrd: plan.image.initrd } : {}),
       ...(storage === 'overlay' ? { backingFile: plan.image.disk } : {}),
-      paths: e,
+      paths: e.remote ? remotePaths(e.remote, e.xml) : e,
       domainType: plan.domainTypes.get(vehicle.host)!,
+      forwards: PROBE_GUEST_PORTS.filter(([id]) => e.probePorts?.[id]).map(([id, guestPort]) => ({ hostPort: e.probePorts![id]!, guestPort })),
     },
     plan.secrets,
   );
   writeFileAtomic(e.xml, xml);
+  return written;
 }

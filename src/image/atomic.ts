@@ -11,7 +11,8 @@ export function tempSibling(target: string, kind: string): string {
   return join(dirname(target), `.${basename(target)}.${kind}-${process.pid}-${randomBytes(4).toString('hex')}`);
 }
 
-const TEMP_NAME = /^\.(.+)\.(staging|tmp|old)-(\d+)-[0-9a-f]{8}$/;
+// oci: the OCI layout publish --to oci:// packs beside the published dir
+const TEMP_NAME = /^\.(.+)\.(staging|tmp|old|oci)-(\d+)-[0-9a-f]{8}$/;
 
 /**
  * A killed run (SIGKILL, power loss) leaves its temp names behind; the next run writing into `dir`

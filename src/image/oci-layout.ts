@@ -91,6 +91,19 @@ function linkOrCopy(from: string, to: string): void {
 }
 
 /**
+ * The most the layout takes on the file system of its source (beside which it is made, so the files are hard
+ * links and cost nothing): the gzip layer is at most its tar (a header or three per entry, sizes rounded up to
+ * 512, the end blocks) plus zlib's deflateBound overhead, and the JSON blobs take a few KiB.
+ */
+export function containerDiskLayoutBound(fromDir: string, manifest: Manifest): number {
+  const files = [MANIFEST_FILE, ...manifest.artifacts.map((a) => a.path)];
+  const data = files.reduce((sum, f) => sum + Math.ceil(statSync(join(fromDir, f)).size / 512) * 512, 0);
+  const tarBytes = data + (files.length + 4) * 3 * 512 + 10240;
+  const gzipBytes = tarBytes + (tarBytes >> 12) + (tarBytes >> 14) + (tarBytes >> 25) + 13 + 18;
+  return gzipBytes + 64 * 1024;
+}
+
+/**
  * Builds the layout in `dir` (created, must not exist) from a directory holding a verified manifest
  * and its artifacts. `onBytes` reports the layer's uncompressed bytes as they are packed.
  */

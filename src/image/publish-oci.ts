@@ -1,12 +1,14 @@
 import { createHash } from 'node:crypto';
 import { mkdirSync, readFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { UserError } from '../errors.js';
+import { diskFaultCode, DiskSpaceError } from '../faults.js';
 import { onCleanup } from '../signals.js';
+import { pausePoint } from '../test-pause.js';
 import { copyImage, inspectRaw, listTags, type RegistryAccess, type SkopeoFailure } from '../tools/skopeo.js';
-import { removeTree, tempSibling } from './atomic.js';
+import { removeTree, sweepLeftovers, tempSibling } from './atomic.js';
 import { MANIFEST_FILE } from './manifest-schema.js';
-import { CONTAINER_MANIFEST_PATH, DISK_SHA256_ANNOTATION, writeContainerDiskLayout } from './oci-layout.js';
+import { CONTAINER_MANIFEST_PATH, containerDiskLayoutBound, DISK_SHA256_ANNOTATION, writeContainerDiskLayout } from './oci-layout.js';
 import { readPublishable } from './publish.js';
 import type { PublishTarget } from './publish-target.js';
 import { verifyManifest, type VerifyReporter } from './verify.js';
@@ -23,7 +25,7 @@ export interface OciPublishInput {
   /** Bound of each registry query (seconds); the push gets this plus time for its size. */
   timeoutSec: number;
   signal?: AbortSignal;
-  report?: { step(title: string): void } & Partial<VerifyReporter>;
+  report?: { step(title: string): void; note?(text: string): void } & Partial<VerifyReporter>;
 }
 
 export interface OciPublishResult {
@@ -70,14 +72,24 @@ export async function publishToRegistry(input: OciPublishInput): Promise<OciPubl
   input.report?.step('verify the files against the manifest');
   await verifyManifest(join(from, MANIFEST_FILE), { artifact: () => {}, bytes: () => {}, ...input.report }, input.signal);
 
+  // a publish killed while packing left its layout (possibly gigabytes) beside the published dir
+  for (const text of sweepLeftovers(dirname(from))) input.report?.note?.(text);
   const staging = tempSibling(from, 'oci');
   mkdirSync(staging);
   const forget = onCleanup(() => removeTree(staging));
   try {
     input.report?.step(`pack the containerDisk (${disk.path} under /disk/)`);
     const layoutDir = join(staging, 'layout');
-    const layout = await writeContainerDiskLayout(from, manifest, layoutDir, { signal: input.signal, onBytes: input.report?.bytes });
+    const layout = await writeContainerDiskLayout(from, manifest, layoutDir, { signal: input.signal, onBytes: input.report?.bytes }).catch((e: unknown) => {
+      const code = diskFaultCode(e);
+      if (!code) throw e;
+      // the free space the user has for a rerun: measured with the half-written layout gone
+      removeTree(staging);
+      const hint = `the layout is packed beside ${from}: free space on that file system, or put the work dir (-w) or --from on a larger one, then rerun`;
+      throw new DiskSpaceError(code, staging, { atMost: containerDiskLayoutBound(from, manifest) }, undefined, hint);
+    });
 
+    await pausePoint('publish-oci:staged');
     input.report?.step(`push ${reference}`);
     const digestFile = join(staging, 'pushed.digest');
     // a push may take long, but not forever: the query bound plus one second per MiB (1 MiB/s is a slow link)

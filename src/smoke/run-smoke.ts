@@ -1,6 +1,6 @@
 import { appendFileSync, createWriteStream, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { freePorts } from '../host/free-ports.js';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -285,23 +285,6 @@ function checkInputs(disk: string, kernel: string, initrd: string | undefined): 
   if (!head.equals(QCOW2_MAGIC)) {
     throw new UserError(`${disk} is not a qcow2 image`, 'smoke boots the qcow2 that `vvehicle convert` writes (an overlay needs a qcow2 backing file)');
   }
-}
-
-/** Ports the OS says are free right now, for QEMU's host forwards. */
-async function freePorts(count: number): Promise<number[]> {
-  const servers = await Promise.all(
-    Array.from({ length: count }, () => new Promise<ReturnType<typeof createServer>>((ok, fail) => {
-      const server = createServer();
-      server.once('error', fail);
-      server.listen(0, '127.0.0.1', () => ok(server));
-    })),
-  );
-  const ports = servers.map((s) => {
-    const address = s.address();
-    return typeof address === 'object' && address ? address.port : 0;
-  });
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 /** Writes the JUnit report of a result; returns its absolute path. */

@@ -78,6 +78,17 @@ export async function measureQcow2(source: string, qcow2: Qcow2Options, options:
   return { required: parsed.data.required, fullyAllocated: parsed.data['fully-allocated'] };
 }
 
+/**
+ * The bytes a new, empty qcow2 (or an overlay: same header, tables and size) of `virtualSize` takes, from
+ * `qemu-img measure --size`: lets `fleet up` refuse a disk too small for its overlays before writing any.
+ */
+export async function measureEmptyQcow2(virtualSize: number, options: CallOptions = {}): Promise<number> {
+  const r = await run(QEMU_IMG, ['measure', '--output=json', '-O', 'qcow2', '--size', String(virtualSize)], options);
+  const parsed = measureSchema.safeParse(safeJson(r.stdout));
+  if (!parsed.success) throw new ToolError(r.command, 1, tailLines(r.stdout), 'qemu-img measure printed JSON this version of vvehicle does not understand');
+  return parsed.data.required;
+}
+
 const checkSchema = z.looseObject({
   'check-errors': z.number(),
   corruptions: z.number().optional(),

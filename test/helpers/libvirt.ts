@@ -1,4 +1,6 @@
-import { existsSync, mkdirSync, readFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { chownSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { join } from 'node:path';
 import { command } from './fixtures/command.js';
 
 /**
@@ -63,4 +65,103 @@ async function start(): Promise<string> {
 export async function domainsNamed(prefix: string): Promise<string[]> {
   const out = await command('virsh', ['-q', '-c', TEST_URI, 'list', '--all', '--name']);
   return out.split('\n').map((l) => l.trim()).filter((n) => n.startsWith(prefix));
+}
+
+/**
+ * A libvirtd of this test's own: the session daemon (qemu:///session) of a dedicated non-root user, with
+ * every directory it uses (XDG_RUNTIME_DIR, config, cache, data, HOME) in a temp dir. Its domains and
+ * socket are nobody else's, so a test may stop it, hang it or restart it — by its pid, which is the
+ * pid of the process spawned here (no -d: it does not fork away). QEMU runs as that user, so the fleet
+ * CLI must run as that user too (`env`, `uid`, `gid` below), with files the user owns.
+ * The URI names the socket: virsh must not autospawn a new daemon when this one is down.
+ */
+export interface PrivateLibvirtd {
+  uri: string;
+  user: { name: string; uid: number; gid: number };
+  /** HOME and XDG_* for processes of that user. */
+  env: Record<string, string>;
+  pid(): number | undefined;
+  /** SIGTERM (as `systemctl stop` would), resolves once it exited. */
+  stop(): Promise<void>;
+  /** Starts it again on the same directories (it finds the domains still running). */
+  start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a daemon that accepts connections and never answers, then one that does again. */
+  freeze(): void;
+  thaw(): void;
+  /** Stops it and the virtlogd it spawned, and removes its directories. */
+  dispose(): Promise<void>;
+}
+
+export async function privateLibvirtd(user: { name: string; uid: number; gid: number }): Promise<PrivateLibvirtd> {
+  // short: QEMU's monitor socket lives below it, and a UNIX socket path has at most 107 bytes
+  const home = mkdtempSync('/tmp/vvl-');
+  const env: Record<string, string> = {
+    PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+    HOME: home,
+    XDG_RUNTIME_DIR: join(home, 'run'),
+    XDG_CONFIG_HOME: join(home, 'config'),
+    XDG_CACHE_HOME: join(home, 'cache'),
+    XDG_DATA_HOME: join(home, 'data'),
+  };
+  for (const d of [home, env.XDG_RUNTIME_DIR!, env.XDG_CONFIG_HOME!, env.XDG_CACHE_HOME!, env.XDG_DATA_HOME!]) {
+    mkdirSync(d, { recursive: true, mode: 0o700 });
+    chownSync(d, user.uid, user.gid);
+  }
+  const socket = join(env.XDG_RUNTIME_DIR!, 'libvirt', 'libvirt-sock');
+  const uri = `qemu+unix:///session?socket=${socket}`;
+  let child: ChildProcess | undefined;
+  let exited: Promise<void> = Promise.resolve();
+  const answers = () => command('virsh', ['-q', '-c', uri, 'uri']).then(() => true, () => false);
+  const start = async () => {
+    let log = '';
+    child = spawn('/usr/sbin/libvirtd', ['--timeout', '0'], { uid: user.uid, gid: user.gid, env, cwd: home, stdio: ['ignore', 'ignore', 'pipe'] });
+    child.stderr!.setEncoding('utf8').on('data', (t: string) => (log += t));
+    const c = child;
+    exited = new Promise((r) => c.on('exit', () => r()));
+    for (let i = 0; i < 120; i++) {
+      if (await answers()) return;
+      if (c.exitCode !== null) break;
+      await new Promise((r) => setTimeout(r, 250));
+    }
+    throw new Error(`the private libvirtd did not answer on ${uri}:\n${log.slice(-2000)}`);
+  };
+  const stop = async () => {
+    if (child && child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+  };
+  await start();
+  return {
+    uri,
+    user,
+    env,
+    pid: () => child?.pid,
+    stop,
+    start,
+    freeze: () => child?.pid && process.kill(child.pid, 'SIGSTOP'),
+    thaw: () => child?.pid && process.kill(child.pid, 'SIGCONT'),
+    dispose: async () => {
+      if (child?.pid && child.exitCode === null) process.kill(child.pid, 'SIGCONT');
+      // its domains go with it: a test that failed half-way may have left one running
+      if (!child || child.exitCode !== null || child.signalCode !== null) await start().catch(() => undefined);
+      const names = await command('virsh', ['-q', '-c', uri, 'list', '--all', '--name']).catch(() => '');
+      for (const name of names.split('\n').map((l) => l.trim()).filter(Boolean)) {
+        await command('virsh', ['-q', '-c', uri, 'destroy', name]).catch(() => undefined);
+        await command('virsh', ['-q', '-c', uri, 'undefine', name]).catch(() => undefined);
+      }
+      await stop();
+      // the session virtlogd libvirtd spawned for this user's consoles: stopped by its pid file
+      const virtlogdPid = join(env.XDG_RUNTIME_DIR!, 'libvirt', 'virtlogd.pid');
+      if (existsSync(virtlogdPid)) {
+        const pid = Number(readFileSync(virtlogdPid, 'utf8').trim());
+        try {
+          if (pid) process.kill(pid, 'SIGTERM');
+        } catch {
+          /* gone already */
+        }
+      }
+      rmSync(home, { recursive: true, force: true });
+    },
+  };
 }

@@ -19,7 +19,7 @@ export interface PublishedFixture {
  * with the initramfs convert shipped) → manifest → publish. `root` must be searchable by libvirt's
  * QEMU user when the fleet boots it (o+x).
  */
-export async function publishFixture(root: string, image: BootableImage): Promise<PublishedFixture> {
+export async function publishFixture(root: string, image: BootableImage, smokeArgs: string[] = ['--memory', '512']): Promise<PublishedFixture> {
   chmodSync(root, 0o755);
   const d = makeDeployDir(join(root, 'build'), { rootfsExt4: image.ext4, kernel: image.kernel });
   copyFileSync(image.initrd, join(d.deployDir, basename(image.initrd)));
@@ -33,7 +33,7 @@ export async function publishFixture(root: string, image: BootableImage): Promis
     return r;
   };
   await step(['convert', '--deploy-dir', d.deployDir, '--out', outDir]);
-  await step(['smoke', '--from', outDir, '--accel', 'tcg', '--memory', '512', '--console-log', join(root, 'smoke.console.log')]);
+  await step(['smoke', '--from', outDir, '--accel', 'tcg', ...smokeArgs, '--console-log', join(root, 'smoke.console.log')]);
   await step(['manifest', '--from', outDir]);
   await step(['publish', '--from', outDir, '--to', join(root, 'published'), '--channel', 'stable']);
   const versionDir = join(root, 'published', 'vvehicle-gateway', '0.1.0');

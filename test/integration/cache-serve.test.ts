@@ -9,13 +9,13 @@ import { runCli } from '../helpers/cli.js';
 import { STUB_ENV, withEnv } from '../helpers/build-project.js';
 import { makeFakeSources, writeProjectFile, type FakeSources } from '../helpers/git-repos.js';
 import { freePort } from '../helpers/registry.js';
-import { testEngine } from '../helpers/engines.js';
+import { ENGINES, testEngine, useEngine } from '../helpers/engines.js';
 import { stubBuilderImage } from '../helpers/stub-builder.js';
 import type { Engine } from '../../src/tools/engine.js';
 import { waitFor } from '../helpers/wait.js';
 
 /**
- * `vvehicle cache serve` in podman, wired to the pinned poky's bitbake-hashserv. CI has no poky (it may
+ * `vvehicle cache serve` on both engines, wired to the pinned poky's bitbake-hashserv. CI has no poky (it may
  * not be committed, and CI cannot fetch it), so the fake poky checkout carries a stub server that records
  * its argv and the first line of each connection; the stub bitbake of `check` opens with the real client's
  * protocol line. What is real: the checkout, the builder container, its network and mounts, the conf line,
@@ -24,12 +24,8 @@ import { waitFor } from '../helpers/wait.js';
 const cliJs = join(packageRoot, 'dist', 'cli.js');
 let root: string;
 let fake: FakeSources;
-let image: string;
-let TEST_ENGINE: Engine;
 beforeAll(async () => {
   root = mkdtempSync(join(tmpdir(), 'vvehicle-cache-'));
-  TEST_ENGINE = await testEngine('podman');
-  image = await stubBuilderImage(TEST_ENGINE);
   fake = await makeFakeSources(join(root, 'upstream'));
   // the stub server lands where poky keeps the real one: bitbake/bin/ of the pinned checkout
   const bin = join(root, 'upstream', 'poky-work', 'bitbake', 'bin');
@@ -41,17 +37,6 @@ beforeAll(async () => {
   await fake.repos.poky!.commit({}, 'stub bitbake-hashserv');
 }, 300_000);
 afterAll(() => rmSync(root, { recursive: true, force: true }));
-
-function project(dir: string, hashEquivalence?: string): string {
-  mkdirSync(dir, { recursive: true });
-  return writeProjectFile(dir, fake, (c) => {
-    c.build.engine = 'podman';
-    c.build.engineArgs = [...TEST_ENGINE.globalArgs];
-    c.build.image = image;
-    c.build.env = [...STUB_ENV];
-    if (hashEquivalence) c.build.hashEquivalence = hashEquivalence as 'auto';
-  });
-}
 
 const rewriteArgs = () => fake.rewriteFlags.flatMap((f) => ['--rewrite', f]);
 
@@ -66,11 +51,30 @@ function serve(args: string[]): { child: ChildProcess; out: () => string; err: (
   return { child, out: () => out, err: () => err, exit };
 }
 
-describe('vvehicle cache serve (podman, the pinned poky checkout; stub server in CI)', () => {
+describe.each(ENGINES)('vvehicle cache serve (%s, the pinned poky checkout; stub server in CI)', (engineName) => {
+  let TEST_ENGINE: Engine;
+  let image: string;
+  let dir: string;
+  beforeAll(async () => {
+    TEST_ENGINE = await testEngine(engineName);
+    image = await stubBuilderImage(TEST_ENGINE);
+    dir = join(root, engineName);
+  }, 300_000);
+
+  function project(at: string, hashEquivalence?: string): string {
+    mkdirSync(at, { recursive: true });
+    return writeProjectFile(at, fake, (c) => {
+      useEngine(c, TEST_ENGINE);
+      c.build.image = image;
+      c.build.env = [...STUB_ENV];
+      if (hashEquivalence) c.build.hashEquivalence = hashEquivalence as 'auto';
+    });
+  }
+
   it('runs bitbake-hashserv from the pinned poky with the database in the work dir; `check` with hashEquivalence host:port reaches it from its container; SIGTERM stops it', { timeout: 300_000 }, async () => {
     const port = await freePort();
-    const serverWork = join(root, 'server-work');
-    const server = serve(['-c', project(join(root, 'server')), '-w', serverWork, '--bind', `127.0.0.1:${port}`, '--read-only', '--log-level', 'debug', ...rewriteArgs()]);
+    const serverWork = join(dir, 'server-work');
+    const server = serve(['-c', project(join(dir, 'server')), '-w', serverWork, '--bind', `127.0.0.1:${port}`, '--read-only', '--log-level', 'debug', ...rewriteArgs()]);
     try {
       await waitFor('the ready line', () => (server.out().includes('hash equivalence server ready') ? true : server.child.exitCode !== null ? false : undefined), 240_000, 250);
       expect(server.out(), server.err()).toContain(`hash equivalence server ready on 127.0.0.1:${port} (read-only)\n`);
@@ -83,15 +87,18 @@ describe('vvehicle cache serve (podman, the pinned poky checkout; stub server in
       // run as root, the server runs as the builder image's unprivileged user, like bitbake
       if (process.getuid?.() === 0) expect(record()).toContain('uid=1001 gid=1001');
       const container = /container {2}(vvehicle-hashserv-[0-9a-f]+)/.exec(server.out())![1]!;
+      // started with the engine's client as configured (--engine-client), not whatever `docker` is first on PATH
+      const log = readFileSync(/log {8}(\S+)/.exec(server.out())![1]!, 'utf8');
+      expect(log.startsWith(`$ ${TEST_ENGINE.program} `), log.split('\n')[0]).toBe(true);
       expect(await containersNamed(TEST_ENGINE, 'vvehicle-hashserv-')).toContain(container);
 
       // a second server on the same address is refused up front
-      const second = await runCli(['cache', 'serve', '-c', project(join(root, 'second')), '-w', join(root, 'second-work'), '--bind', `127.0.0.1:${port}`, ...rewriteArgs()]);
+      const second = await runCli(['cache', 'serve', '-c', project(join(dir, 'second')), '-w', join(dir, 'second-work'), '--bind', `127.0.0.1:${port}`, ...rewriteArgs()]);
       expect(second.code).toBe(2);
       expect(second.stderr).toContain(`error: 127.0.0.1:${port} is already taken`);
 
-      const work = join(root, 'check-work');
-      const check = await withEnv({ STUB_GRAPH: 'vvehicle-image.task-depends.dot' }, () => runCli(['check', '-c', project(join(root, 'client'), `127.0.0.1:${port}`), '-w', work, ...rewriteArgs()]));
+      const work = join(dir, 'check-work');
+      const check = await withEnv({ STUB_GRAPH: 'vvehicle-image.task-depends.dot' }, () => runCli(['check', '-c', project(join(dir, 'client'), `127.0.0.1:${port}`), '-w', work, ...rewriteArgs()]));
       expect(check.code, check.stderr).toBe(0);
       expect(readFileSync(join(work, 'build/project/conf/vvehicle.conf'), 'utf8')).toContain(`BB_SIGNATURE_HANDLER = "OEEquivHash"\nBB_HASHSERVE = "127.0.0.1:${port}"\n`);
       // the server saw bitbake's protocol line, sent from inside the check's container (host network: the server is on loopback)
@@ -108,8 +115,8 @@ describe('vvehicle cache serve (podman, the pinned poky checkout; stub server in
 
   it('check with a hash server that is not running fails, naming it (it is not silently skipped)', { timeout: 240_000 }, async () => {
     const port = await freePort();
-    const work = join(root, 'down-work');
-    const check = await runCli(['check', '-c', project(join(root, 'down'), `127.0.0.1:${port}`), '-w', work, ...rewriteArgs()]);
+    const work = join(dir, 'down-work');
+    const check = await runCli(['check', '-c', project(join(dir, 'down'), `127.0.0.1:${port}`), '-w', work, ...rewriteArgs()]);
     expect(check.code).not.toBe(0);
     expect(check.stderr).toContain(`Unable to connect to hash equivalence server at '127.0.0.1:${port}'`);
     expect(existsSync(join(work, 'build/project/conf/vvehicle.conf'))).toBe(true);

@@ -1,17 +1,11 @@
-import { execFileSync } from 'node:child_process';
-import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { ensureBuilt, vvehicleSync as vvehicle } from '../helpers/built-cli.js';
 import { makeDeployDir } from '../helpers/deploy-dir.js';
+import { expectDiskFault, incompressibleRootfs, snapshot } from '../helpers/disk-fault.js';
 import { listTree, tempDir } from '../helpers/tmp.js';
 import { fillUntil, mountTmpfs } from '../helpers/tmpfs.js';
-
-/** Every file below dir with its bytes (base64): to prove a failed command changed nothing. */
-function snapshot(dir: string): [string, string][] {
-  return listTree(dir).map((p) => [p, p.endsWith('/') ? '' : readFileSync(join(dir, p)).toString('base64')]);
-}
 
 const mounted: (() => void)[] = [];
 function tmpfs(size: string, readOnly = false): string {
@@ -22,14 +16,6 @@ function tmpfs(size: string, readOnly = false): string {
 afterEach(() => {
   for (const unmount of mounted.splice(0)) unmount();
 });
-
-/** No fault of the machine may end as "internal error"; each is exit 2 with where and how much. */
-function expectDiskFault(r: { code: number | null; stderr: string }, message: RegExp): void {
-  expect(r.stderr).not.toContain('internal error');
-  expect(r.stderr).toMatch(message);
-  expect(r.stderr).toMatch(/^hint: /m);
-  expect(r.code, r.stderr).toBe(2);
-}
 
 const AMOUNTS = /\(\d+(\.\d)? (bytes|KiB|MiB) free there, \d+(\.\d)? (KiB|MiB) needed, \d+(\.\d)? (bytes|KiB|MiB) short\)/;
 
@@ -61,10 +47,7 @@ describe('disk full (a real, small tmpfs)', () => {
   it('qemu-img running out of space mid-conversion (compressed: not measurable up front): exit 2 naming the qcow2, no staging left', () => {
     const root = tempDir();
     const d = makeDeployDir(join(root, 'build'));
-    const data = join(root, 'data');
-    mkdirSync(data);
-    writeFileSync(join(data, 'noise'), randomBytes(6 << 20)); // incompressible
-    execFileSync('mkfs.ext4', ['-q', '-F', '-d', data, join(d.deployDir, d.rootfsName()), '16M']);
+    incompressibleRootfs(d, root, 6 << 20);
     writeFileSync(join(root, 'vvehicle.yml'), 'extends: gateway-qemuarm64\noutput:\n  qcow2:\n    compress: true\n');
     const small = tmpfs('3m');
     const r = vvehicle(['convert', '-c', 'vvehicle.yml', '-w', 'work', '--deploy-dir', d.deployDir, '--out', join(small, 'out')], root);

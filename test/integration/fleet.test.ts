@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { createConnection } from 'node:net';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,15 @@ import { domainsNamed, ensureLibvirt, TEST_URI } from '../helpers/libvirt.js';
 import { publishFixture, type PublishedFixture } from '../helpers/published-image.js';
 
 const cli = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'dist', 'cli.js');
+/** A TCP connection to 127.0.0.1:port is accepted (QEMU's hostfwd listens there). */
+const connects = (port: number) =>
+  new Promise<boolean>((resolve) => {
+    const socket = createConnection({ host: '127.0.0.1', port }, () => {
+      socket.destroy();
+      resolve(true);
+    });
+    socket.once('error', () => resolve(false));
+  });
 const sha256 = (file: string) => createHash('sha256').update(readFileSync(file)).digest('hex');
 
 /**
@@ -116,6 +126,15 @@ describe('vvehicle fleet on libvirt', () => {
         const s = vehicles.find((x) => x.id === v.id)!;
         expect(s.state).toBe('running');
         expect(s.identity).toEqual({ vehicleId: v.id, supi: v.supi, hostname: v.hostname });
+        // user-mode networking: the probes reach each guest through the host ports `up` chose and recorded
+        const ports = (JSON.parse(readFileSync(join(dir, 'state.json'), 'utf8')) as { vehicles: { id: string; probePorts: Record<string, number> }[] }).vehicles.find((e) => e.id === v.id)!.probePorts;
+        // (the busybox fixture runs no exporter: each probe says so; fleet-probes.test.ts boots one that does)
+        expect(s.probes.map((p) => [p.id, p.status, p.detail])).toEqual([
+          ['node-exporter-metrics', 'skipped', 'the health line lists no ^node_exporter(\\.socket|\\.service)?$ unit'],
+          ['otelcol-health', 'skipped', 'the health line lists no ^otelcol-contrib(\\.service)?$ unit'],
+        ]);
+        // …but QEMU listens on each recorded port, forwarding to the guest: a connection is accepted
+        for (const port of Object.values(ports)) expect(await connects(port), `127.0.0.1:${port}`).toBe(true);
         expect(readFileSync(s.consoleLog, 'utf8')).not.toContain(secrets.subscribers[v.supi]!.key);
       }
       expect(sha256(published.disk)).toBe(baseSha);

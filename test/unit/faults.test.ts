@@ -33,6 +33,13 @@ describe('machineFault', () => {
     expect(machineFault(new ToolError('bitbake', 1, 'ERROR: Task failed'))).toBeUndefined();
   });
 
+  it('a need known only as a bound says "up to" and claims no shortfall', () => {
+    const bound = new DiskSpaceError('ENOSPC', '/', { atMost: 2 ** 50 });
+    expect(bound.message).toMatch(/^no space left on device writing \/ \(\S+ \S+ free there, up to 1024\.0 TiB needed\); nothing was half-written$/);
+    expect(bound.neededBytes).toBe(2 ** 50);
+    expect(new DiskSpaceError('ENOSPC', '/', 2 ** 50, 'x').message).toMatch(/, 1024\.0 TiB needed, \S+ \S+ short\); nothing was written$/);
+  });
+
   it('formats sizes the way df -h users read them', () => {
     expect([formatBytes(0), formatBytes(1023), formatBytes(1536), formatBytes(5 * 2 ** 30)]).toEqual(['0 bytes', '1023 bytes', '1.5 KiB', '5.0 GiB']);
   });

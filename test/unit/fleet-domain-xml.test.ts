@@ -71,6 +71,22 @@ describe('the fleet domain XML', () => {
     expect(validate(render().replace(/<name>.*<\/name>/, ''))).not.toMatch(/^0 /);
   });
 
+  it('user-mode networking with probe forwards: the slirp netdev with hostfwd on 127.0.0.1 in the qemu namespace, still valid', () => {
+    const userFleet = { ...fleet, network: { type: 'user' as const } };
+    const xml = render({ fleet: userFleet, forwards: [{ hostPort: 41001, guestPort: 9100 }, { hostPort: 41002, guestPort: 13133 }] });
+    expect(validate(xml)).toMatch(/^0 .*validates/);
+    expect(xml).toContain("<domain type='qemu' xmlns:qemu='http://libvirt.org/schemas/domain/qemu/1.0'>");
+    expect(xml).toContain("<qemu:arg value='user,id=vvnet0,hostfwd=tcp:127.0.0.1:41001-:9100,hostfwd=tcp:127.0.0.1:41002-:13133'/>");
+    expect(xml).toContain(`<qemu:arg value='virtio-net-pci,netdev=vvnet0,mac=${fleet.vehicles[1]!.mac},romfile=,bus=pcie.0,addr=0x1e'/>`);
+    expect(xml).not.toContain('<interface');
+    // without forwards (a remote host), libvirt's own user interface, no qemu namespace
+    const plain = render({ fleet: userFleet });
+    expect(plain).toContain("<interface type='user'>");
+    expect(plain).not.toContain('qemu:commandline');
+    // forwards mean nothing on a bridge: the guest is reached at its own address
+    expect(render({ forwards: [{ hostPort: 41001, guestPort: 9100 }] })).not.toContain('qemu:commandline');
+  });
+
   it('boots the manifest directly: kernel, initrd, cmdline, machine, cpu model', () => {
     const xml = render();
     expect(xml).toContain("<type arch='aarch64' machine='virt'>hvm</type>");

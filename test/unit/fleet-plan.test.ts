@@ -111,6 +111,8 @@ describe('fleet plan', () => {
   it('parses host specs', () => {
     expect(parseHostSpec('qemu+ssh://arm-server-2/system,cores=80,reserved=0-3,40')).toEqual({ uri: 'qemu+ssh://arm-server-2/system', cores: 80, reserved: [0, 1, 2, 3, 40] });
     expect(parseHostSpec('qemu:///system')).toEqual({ uri: 'qemu:///system' });
+    expect(parseHostSpec('qemu+ssh://arm-server-2/system,cores=8,dir=/srv/vv')).toEqual({ uri: 'qemu+ssh://arm-server-2/system', cores: 8, dir: '/srv/vv' });
+    expect(() => parseHostSpec('qemu+ssh://arm-server-2/system,dir=relative')).toThrow(/must be an absolute path/);
     expect(() => parseHostSpec('arm1,cores=8')).toThrow(UserError);
     expect(() => parseHostSpec('qemu:///system,threads=2')).toThrow(/unknown setting/);
   });

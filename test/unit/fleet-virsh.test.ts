@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { readSecrets, SECRETS_FILE } from '../../src/fleet/fleet-file.js';
 import { isLocalUri } from '../../src/fleet/up.js';
-import { domainTypesIn } from '../../src/tools/virsh.js';
+import { domainTypesIn, libvirtdFault } from '../../src/tools/virsh.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // excerpt of `virsh -c qemu:///system capabilities` on this kind of x86-64 host (libvirt 9.0, no /dev/kvm)
@@ -43,7 +43,18 @@ describe('virsh wrapper and fleet checks', () => {
 
   it('tells local libvirt URIs from remote ones', () => {
     expect(isLocalUri('qemu:///system')).toBe(true);
+    expect(isLocalUri('qemu+unix:///session?socket=/tmp/x/libvirt-sock')).toBe(true);
     expect(isLocalUri('qemu+ssh://arm-server-2/system')).toBe(false);
+  });
+
+  it('names libvirtd for virsh\'s words of a daemon that is gone (recorded virsh 9.0 stderr), and only for those', () => {
+    const uri = 'qemu:///system';
+    const fault = (stderr: string) => libvirtdFault(uri, { stderr, stdout: '', timedOut: false, command: 'virsh -q -c qemu:///system list' })?.message;
+    expect(fault("error: failed to connect to the hypervisor\nerror: Failed to connect socket to '/var/run/libvirt/libvirt-sock': Connection refused"))
+      .toBe("libvirtd at qemu:///system is not reachable: Failed to connect socket to '/var/run/libvirt/libvirt-sock': Connection refused");
+    expect(fault('error: End of file while reading data: Input/output error')).toBe('libvirtd at qemu:///system is not reachable: End of file while reading data: Input/output error');
+    expect(fault("error: failed to get domain 'x'")).toBeUndefined();
+    expect(libvirtdFault(uri, { stderr: '', stdout: '', timedOut: true, command: 'virsh -q -c qemu:///system start x' })?.message).toMatch(/^libvirtd at qemu:\/\/\/system is not reachable: `virsh -q -c qemu:\/\/\/system start x` did not answer within \d+ s$/);
   });
 
   it('refuses a secrets file others can read', () => {
