@@ -89,7 +89,7 @@ describe('path repositories and patches', () => {
     const text = (await runCli(['plan', '-c', p.config])).stdout;
     expect(text).toMatch(/meta-inhouse\s+local\s+\S+layers\/meta-inhouse\s+\(used in place: git work tree at [0-9a-f]{12}, clean; content sha256:/);
     expect(text).toMatch(/\+ patch 10-layer-conf: \S+\.patch\s+sha256:[0-9a-f]{12}\s+\(\S*vvehicle\.yml:\d+:\d+\)/);
-    expect(text).toMatch(/\+ patch 20-series: \S+patches\/agl\/series \(1 patches\)/);
+    expect(text).toMatch(/\+ patch 20-series: \S+patches\/agl\/series \(1 patch\)/);
     expect(text).toContain('path: layers/meta-inhouse'); // the resolved configuration (kas dump's part)
 
     // an uncommitted edit in the path repository changes the digest; so does a changed patch
