@@ -25,6 +25,6 @@ export const DEFAULT_WORK_DIR = 'vvehicle-work';
 /** Loads config and plan; touches nothing on disk. DL_DIR, SSTATE_DIR and VVEHICLE_WORK_DIR come from `env`. */
 export function openContext(options: CommonOptions, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): CommandContext {
   const loaded = loadConfig({ configPath: options.config, cwd });
-  const plan = buildPlan({ config: loaded.config, profile: loaded.profile, lock: loaded.lock, hostPaths: hostPathOverrides(env) });
+  const plan = buildPlan({ config: loaded.config, profile: loaded.profile, lock: loaded.lock, hostPaths: hostPathOverrides(env), localInputs: loaded.localInputs });
   return { loaded, plan, workDir: resolve(cwd, workDirFrom(options.workDir, env, DEFAULT_WORK_DIR)), cwd };
 }

@@ -1,4 +1,4 @@
-import { execa, type Options, type Result } from 'execa';
+import { execa, execaSync, type Options, type Result } from 'execa';
 import { appendFileSync } from 'node:fs';
 import { ToolError } from './errors.js';
 import { notFoundMessage } from './host/packages.js';
@@ -85,6 +85,22 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     );
   }
   return { command, exitCode, stdout, stderr, failed, timedOut: result.timedOut === true };
+}
+
+/**
+ * A short, synchronous call (a few ms), for what configuration loading reads from a program: the state of a
+ * local git work tree. Output is returned as a Buffer-free string; `allowFailure` as for run().
+ */
+export function runSync(file: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined>; allowFailure?: boolean } = {}): Omit<RunResult, 'timedOut'> {
+  const command = formatCommand(file, args);
+  const result = execaSync(file, args, { cwd: options.cwd, env: options.env, reject: false, stripFinalNewline: false, maxBuffer: 512 * 1024 * 1024 });
+  const stdout = String(result.stdout ?? '');
+  const stderr = String(result.stderr ?? '');
+  const notFound = (result as { code?: string }).code === 'ENOENT';
+  const exitCode = typeof result.exitCode === 'number' ? result.exitCode : 127;
+  const failed = exitCode !== 0 || result.failed;
+  if (failed && !options.allowFailure) throw new ToolError(command, notFound ? 127 : exitCode || 1, tailLines(stderr || stdout), notFound ? notFoundMessage(file) : undefined);
+  return { command, exitCode, stdout, stderr, failed };
 }
 
 /** A long-running program started in its own process group, its output streamed as it comes. */

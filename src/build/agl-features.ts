@@ -2,6 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
 import type { BuildPlan } from '../plan/types.js';
+import { repoDir, revisionLabel } from '../plan/repo-dir.js';
 
 /**
  * What the pinned meta-agl checkout says, checked at configure time (the plan itself reads no files):
@@ -20,7 +21,7 @@ export interface AglFeatureConf {
 
 function checkoutOf(plan: BuildPlan, workDir: string, layer: string): string | undefined {
   const repo = plan.repos.find((r) => r.layers.includes(layer));
-  return repo ? join(workDir, repo.path) : undefined;
+  return repo ? repoDir(workDir, repo) : undefined;
 }
 
 function assignment(text: string, name: string): string | undefined {
@@ -40,8 +41,8 @@ export function aglFeatureConf(plan: BuildPlan, workDir: string): AglFeatureConf
   const codename = assignment(text, 'DISTRO_CODENAME');
   const agl = plan.repos.find((r) => r.layers.includes('meta-agl-core'))!;
   const mismatches = [
-    ...(release && release !== plan.agl.release ? [`agl.release is ${plan.agl.release}, but meta-agl at ${agl.commit.slice(0, 12)} is AGLVERSION ${release}`] : []),
-    ...(codename && codename !== plan.agl.codename ? [`agl.codename is ${plan.agl.codename}, but meta-agl at ${agl.commit.slice(0, 12)} is DISTRO_CODENAME ${codename}`] : []),
+    ...(release && release !== plan.agl.release ? [`agl.release is ${plan.agl.release}, but meta-agl at ${revisionLabel(agl)} is AGLVERSION ${release}`] : []),
+    ...(codename && codename !== plan.agl.codename ? [`agl.codename is ${plan.agl.codename}, but meta-agl at ${revisionLabel(agl)} is DISTRO_CODENAME ${codename}`] : []),
   ];
   if (mismatches.length) throw new UserError(mismatches.join('\n'), `set agl.release: ${release} and agl.codename: ${codename}, or pin the meta-agl commit of the release you mean`);
 
@@ -56,23 +57,23 @@ export function aglFeatureConf(plan: BuildPlan, workDir: string): AglFeatureConf
     const layerLines = frag('50_bblayers.conf.inc').map((l) => resolveMetadir(l, plan, workDir, feature));
     if (layerLines.length) bblayers.push(`# agl feature ${feature} (${dir}/50_bblayers.conf.inc)`, ...layerLines);
   }
-  return { local, bblayers, notes: [`agl ${plan.agl.release} "${plan.agl.codename}" matches meta-agl at ${agl.commit.slice(0, 12)}`] };
+  return { local, bblayers, notes: [`agl ${plan.agl.release} "${plan.agl.codename}" matches meta-agl at ${revisionLabel(agl)}`] };
 }
 
 /** aglsetup.sh's ${METADIR}/external/<repo> and ${METADIR}/meta-agl, in our checkouts; a missing layer is refused. */
 function resolveMetadir(line: string, plan: BuildPlan, workDir: string, feature: string): string {
-  return line.replace(/\$\{METADIR\}\/(?:external\/)?([A-Za-z0-9._-]+)((?:\/[A-Za-z0-9._-]+)*)/g, (_m, repoDir: string, rest: string) => {
-    const name = repoDir.replace(/_rust$/, '');
+  return line.replace(/\$\{METADIR\}\/(?:external\/)?([A-Za-z0-9._-]+)((?:\/[A-Za-z0-9._-]+)*)/g, (_m, metaDir: string, rest: string) => {
+    const name = metaDir.replace(/_rust$/, '');
     const repo = plan.repos.find((r) => r.name === name);
-    const path = repo && join(workDir, repo.path) + rest;
-    if (!path || !existsSync(path)) throw new UserError(`agl.features: ${feature} needs ${repoDir}${rest}, which no pinned repository provides`, 'add the repository to sources.repos, or drop the feature');
+    const path = repo && repoDir(workDir, repo) + rest;
+    if (!path || !existsSync(path)) throw new UserError(`agl.features: ${feature} needs ${metaDir}${rest}, which no pinned repository provides`, 'add the repository to sources.repos, or drop the feature');
     return path;
   });
 }
 
 function featureRoots(plan: BuildPlan, workDir: string): string[] {
   return plan.repos.flatMap((r) => {
-    const root = join(workDir, r.path);
+    const root = repoDir(workDir, r);
     if (!existsSync(root)) return [];
     const subdirs = readdirSync(root, { withFileTypes: true }).filter((e) => e.isDirectory()).map((e) => join(root, e.name, 'templates/feature'));
     return [join(root, 'templates/feature'), ...subdirs].filter((d) => existsSync(d));

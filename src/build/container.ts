@@ -10,6 +10,7 @@ import { BUILDER_GID, BUILDER_UID, containerUser, runArgv, type Mount, type RunS
 import { buildPaths } from './configure.js';
 import { selinuxEnforcing } from './preflight.js';
 import { UserError } from '../errors.js';
+import { repoDir } from '../plan/repo-dir.js';
 
 export interface ContainerSetup {
   engine: Engine;
@@ -29,7 +30,7 @@ export function containerName(profile: string): string {
   return `vvehicle-${profile.replace(/[^a-zA-Z0-9_.-]/g, '-')}-${randomBytes(4).toString('hex')}`;
 }
 
-/** What the container sees: checkouts and our layer read-only; TOPDIR, DL_DIR, SSTATE_DIR writable. */
+/** What the container sees: checkouts, path repositories and our layer read-only; TOPDIR, DL_DIR, SSTATE_DIR writable. */
 export function buildMounts(plan: BuildPlan, workDir: string): Mount[] {
   const p = buildPaths(plan, workDir);
   return [
@@ -38,13 +39,15 @@ export function buildMounts(plan: BuildPlan, workDir: string): Mount[] {
     { path: p.topdir, readOnly: false },
     { path: p.downloads, readOnly: false },
     { path: p.sstate, readOnly: false },
+    // path repositories are used in place: the same path inside, and never written by the build
+    ...plan.repos.flatMap((r) => (r.kind === 'local' ? [{ path: r.path, readOnly: true }] : [])),
   ];
 }
 
 /** poky's scripts and bitbake/bin first, as oe-init-build-env would set them (no shell needed). */
 export function containerEnv(plan: BuildPlan, workDir: string, passEnv: readonly string[]): Record<string, string> {
   const poky = plan.repos.find((r) => r.layers.includes('meta'));
-  const pokyDir = poky ? join(workDir, poky.path) : undefined;
+  const pokyDir = poky ? repoDir(workDir, poky) : undefined;
   const path = [...(pokyDir ? [`${pokyDir}/scripts`, `${pokyDir}/bitbake/bin`] : []), '/usr/local/sbin', '/usr/local/bin', '/usr/sbin', '/usr/bin', '/sbin', '/bin'];
   return {
     PATH: path.join(':'),
@@ -82,11 +85,12 @@ export function runSpec(setup: ContainerSetup, name: string, command: readonly s
  */
 export function prepareMounts(setup: ContainerSetup): void {
   const user = containerUser({ engine: setup.engine.name, hostUid: process.getuid?.() ?? 0, hostGid: process.getgid?.() ?? 0 });
-  const sources = buildPaths(setup.plan, setup.workDir).sources;
+  // checkouts and path repositories are only read (a path repository is the user's and is never modified)
+  const readOnly = new Set([buildPaths(setup.plan, setup.workDir).sources, ...setup.plan.repos.flatMap((r) => (r.kind === 'local' ? [r.path] : []))]);
   for (const m of buildMounts(setup.plan, setup.workDir)) {
     mkdirSync(m.path, { recursive: true });
     // our layer too: it holds owner-only files (ue.yaml) the builder user must read
-    if (m.path !== sources && process.getuid?.() === 0 && user.uid === BUILDER_UID) chownTree(m.path, BUILDER_UID, BUILDER_GID);
+    if (!readOnly.has(m.path) && process.getuid?.() === 0 && user.uid === BUILDER_UID) chownTree(m.path, BUILDER_UID, BUILDER_GID);
   }
 }
 
@@ -146,7 +150,7 @@ export const BUILD_ENV_SCRIPT =
 export function buildEnvCommand(plan: BuildPlan, workDir: string, command: readonly string[]): string[] {
   const poky = plan.repos.find((r) => r.layers.includes('meta'));
   if (!poky) throw new UserError('no repository provides the layer "meta" (poky): there is no oe-init-build-env to source');
-  return ['sh', '-c', BUILD_ENV_SCRIPT, 'vvehicle-shell', join(workDir, poky.path), buildPaths(plan, workDir).topdir, ...command];
+  return ['sh', '-c', BUILD_ENV_SCRIPT, 'vvehicle-shell', repoDir(workDir, poky), buildPaths(plan, workDir).topdir, ...command];
 }
 
 /**
@@ -159,7 +163,9 @@ export async function runAttachedInContainer(
   options: { tty: boolean; logFile: string; signal?: AbortSignal },
 ): Promise<ContainerRunResult> {
   const name = containerName(setup.plan.profile);
-  const spec = { ...runSpec(setup, name, buildEnvCommand(setup.plan, setup.workDir, command), 'default'), interactive: { tty: options.tty } };
+  // like kas-container: a terminal in, a terminal out (-i -t) only when we have one; otherwise the container's stdin
+  // is closed, so nothing in it waits for input that never comes (CI)
+  const spec = { ...runSpec(setup, name, buildEnvCommand(setup.plan, setup.workDir, command), 'default'), ...(options.tty ? { interactive: { tty: true } } : {}) };
   const forget = onCleanup(() => removeContainer(setup.engine, name));
   let ended = false;
   try {

@@ -4,6 +4,7 @@ import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import type { BuildPlan } from '../plan/types.js';
 import type { Mount } from './container-argv.js';
+import { repoDir } from '../plan/repo-dir.js';
 
 /**
  * What the build takes from the host environment, the way kas does: DL_DIR, SSTATE_DIR and
@@ -66,7 +67,7 @@ export function hostMounts(config: Config, plan: BuildPlan, workDir: string, env
     if (file) add(file[1]!.replace(/\/+$/, '') || '/', true, `mirror ${url}`);
   }
   for (const repo of plan.repos) {
-    for (const store of alternates(join(workDir, repo.path))) add(store, true, `${repo.name}: the reference objects its checkout borrows`);
+    for (const store of repo.kind === 'git' ? alternates(repoDir(workDir, repo)) : []) add(store, true, `${repo.name}: the reference objects its checkout borrows`);
   }
   if (config.build.sshAgent) {
     const sock = env.SSH_AUTH_SOCK;

@@ -12,6 +12,7 @@ import { containerEnv } from '../build/container.js';
 import { buildPaths } from '../build/configure.js';
 import { selinuxEnforcing } from '../build/preflight.js';
 import type { BuildPlan } from '../plan/types.js';
+import { repoDir } from '../plan/repo-dir.js';
 
 export interface ServeInput {
   engine: Engine;
@@ -37,7 +38,7 @@ export interface ServeInput {
 export function pokyDir(plan: BuildPlan, workDir: string): string {
   const poky = plan.repos.find((r) => r.layers.includes('meta'));
   if (!poky) throw new UserError('no repository in sources.repos provides the layer `meta` (poky): bitbake-hashserv comes from it');
-  return join(workDir, poky.path);
+  return repoDir(workDir, poky);
 }
 
 /** Where a client on this machine connects for a bind address (an any-address bind is reached on loopback). */

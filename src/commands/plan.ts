@@ -11,7 +11,7 @@ import type { CommonOptions } from '../context.js';
  */
 export function planCommand(options: CommonOptions & { json?: boolean }, cwd = process.cwd()): string {
   const loaded = loadConfig({ configPath: options.config, cwd, allowUnpinned: true });
-  const plan = buildPlan({ config: loaded.config, profile: loaded.profile, lock: loaded.lock, allowUnpinned: true, hostPaths: hostPathOverrides(process.env) });
+  const plan = buildPlan({ config: loaded.config, profile: loaded.profile, lock: loaded.lock, allowUnpinned: true, hostPaths: hostPathOverrides(process.env), localInputs: loaded.localInputs });
   const files = loaded.files.slice().reverse();
   if (options.json) return JSON.stringify({ ...plan, files, config: maskedConfig(loaded.config) }, null, 2);
   return `${describePlan(plan)}\n\n${describeResolved(loaded.config, files)}`;

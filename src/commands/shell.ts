@@ -5,6 +5,7 @@ import { runStages } from '../build/pipeline.js';
 import { preflight, pipelineState, withWorkDirLock, type RunOptions } from '../build/run-options.js';
 import { readStageRecord } from '../build/stage-state.js';
 import { openContext } from '../context.js';
+import { UserError } from '../errors.js';
 import { PIPELINE } from '../stages/index.js';
 
 /** The stages a shell needs: sources checked out, the build dir configured, the builder image made. */
@@ -17,6 +18,10 @@ const SETUP_STAGES = ['layer', 'sources', 'configure', 'builder'];
  * Resolves to the command's exit code.
  */
 export async function shellCommand(options: RunOptions, command: readonly string[]): Promise<number> {
+  const tty = Boolean(process.stdin.isTTY && process.stdout.isTTY);
+  if (!tty && command.length === 0) {
+    throw new UserError('vvehicle shell without a command needs a terminal (stdin and stdout are not one)', 'give the command to run: vvehicle shell -- bitbake -e vvehicle-image');
+  }
   const context = openContext(options);
   const stages = PIPELINE.filter((s) => SETUP_STAGES.includes(s.id));
   const state = pipelineState(context, options);
@@ -27,7 +32,7 @@ export async function shellCommand(options: RunOptions, command: readonly string
   });
   const setup = containerSetupFor(state);
   const result = await runAttachedInContainer(setup, command, {
-    tty: Boolean(process.stdin.isTTY && process.stdout.isTTY),
+    tty,
     logFile: state.bitbakeLog ?? bitbakeLogFile(setup),
     signal: state.signal,
   });

@@ -9,6 +9,7 @@ import { isPlainObject, mergeProfiles } from './merge.js';
 import { locateIn, readYamlSource, type PathSegment, type YamlSource } from './yaml-source.js';
 import { semanticProblems } from './semantics.js';
 import { dropInheritedPins, resolvePins } from './component-pins.js';
+import { readLocalInputs, type LocalInputs } from './local-inputs.js';
 
 export interface LoadedConfig {
   config: Config;
@@ -23,6 +24,8 @@ export interface LoadedConfig {
   lockFile: string;
   /** Files read, most derived first. */
   files: string[];
+  /** `path:` repositories and patch files, resolved and hashed. */
+  localInputs: LocalInputs;
 }
 
 export interface LoadOptions {
@@ -79,6 +82,8 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
 
   const semantic = located(semanticProblems(config, lock, display(lockFile, options.cwd), !options.ignoreLock && !options.allowUnpinned));
   if (semantic.length) throw new ConfigError(semantic);
+  const local = readLocalInputs(config, (path) => locate(path), options.cwd);
+  if (local.problems.length) throw new ConfigError(local.problems);
 
   const root = chain[chain.length - 1]!;
   return {
@@ -89,6 +94,7 @@ export function loadConfig(options: LoadOptions): LoadedConfig {
     lock,
     lockFile,
     files: chain.map((c) => c.file),
+    localInputs: local.inputs,
   };
 }
 

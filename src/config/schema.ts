@@ -131,11 +131,33 @@ const network = z
   })
   .describe('systemd-networkd uplink configuration');
 
+/**
+ * A host path that lands in bblayers.conf and in a container mount (`--volume P:P:ro`): no quotes, spaces, ":"
+ * or "${"; relative paths resolve against the directory of the file that sets them.
+ */
+export const hostPath = z
+  .string()
+  .min(1)
+  .regex(/^[A-Za-z0-9._/+@-]+$/, 'may only contain letters, digits and . _ / + @ - (it lands in bblayers.conf and a container mount)');
+
+/** kas's patch entry: one patch file, or a quilt-style directory with a `series` file. */
+const patch = z.strictObject({
+  path: hostPath.describe('a .patch file (git format-patch, or a plain diff) or a directory with a quilt `series` file; relative to `repo`, else to the directory of the file that sets it'),
+  repo: recipeName.optional().describe('a `path:` repository the patch path is relative to (kas\'s patch `repo`)'),
+});
+
 const repo = z.strictObject({
-  url: gitUrl,
+  url: gitUrl.optional().describe('git repository to check out (either url or path)'),
+  path: hostPath
+    .optional()
+    .describe('a local directory used in place, not cloned and never modified (an in-house layer); relative to the directory of the file that sets it; its content is part of the config digest'),
   branch: z.string().regex(/^[A-Za-z0-9._/-]+$/, 'must be a branch name').optional(),
   commit: commit.optional(),
   layers: z.array(relativePath).min(1).describe('layer directories inside the repository, in BBLAYERS order ("." for the root)'),
+  patches: z
+    .record(z.string().regex(/^[A-Za-z0-9._+-]+$/, 'must be a patch id: letters, digits and . _ + -'), patch)
+    .optional()
+    .describe('patches applied after checkout, in the order of their ids (like kas); part of the config digest'),
 });
 
 const rewrite = z.strictObject({ from: z.string().min(1), to: z.string().min(1) });

@@ -15,6 +15,11 @@ export function semanticProblems(config: Config, lock: LockFile | undefined, loc
   for (const [name, repo] of Object.entries(repos)) {
     const path = ['sources', 'repos', name];
     const locked = lock?.repos[name];
+    if (repo.path !== undefined || repo.url === undefined) {
+      problems.push(...localRepoProblems(name, repo, repos));
+      continue;
+    }
+    problems.push(...patchRepoProblems(name, repo, repos));
     if (!repo.commit && !repo.branch) {
       problems.push({ path, message: 'needs a commit (or a branch pinned by the lock file)' });
     } else if (!repo.commit && !locked && requirePins) {
@@ -49,4 +54,33 @@ export function semanticProblems(config: Config, lock: LockFile | undefined, loc
     problems.push({ path: ['image', 'target'], message: `must differ from image.base (${config.image.base}): it is the recipe meta-vvehicle generates` });
   }
   return problems;
+}
+
+type Repos = Config['sources']['repos'];
+
+/** A `path:` repository is used as it is: no url, no pin, and never patched (vvehicle does not modify it). */
+function localRepoProblems(name: string, repo: Repos[string], repos: Repos): SemanticProblem[] {
+  const path = ['sources', 'repos', name];
+  if (repo.path === undefined) return [{ path, message: 'needs a url (a git repository to check out) or a path (a local directory used in place)' }];
+  const problems: SemanticProblem[] = [];
+  if (repo.url !== undefined) problems.push({ path: [...path, 'path'], message: 'a repository is either a git url (checked out) or a local path (used in place), not both: remove one' });
+  for (const key of ['branch', 'commit'] as const) {
+    if (repo[key] !== undefined) problems.push({ path: [...path, key], message: `a path repository is used as it is: ${key} does not apply (remove it, or give a url instead of the path)` });
+  }
+  if (repo.patches && Object.keys(repo.patches).length) {
+    problems.push({ path: [...path, 'patches'], message: 'vvehicle never modifies a path repository: commit the change there (or give a url so the checkout can be patched)' });
+  }
+  return repo.url === undefined ? problems : problems.concat(patchRepoProblems(name, repo, repos));
+}
+
+/** A patch's `repo` must name a path repository: its files are read when the configuration is loaded. */
+function patchRepoProblems(name: string, repo: Repos[string], repos: Repos): SemanticProblem[] {
+  return Object.entries(repo.patches ?? {}).flatMap(([id, p]) => {
+    if (p.repo === undefined) return [];
+    const other = repos[p.repo];
+    const at = ['sources', 'repos', name, 'patches', id, 'repo'];
+    if (!other) return [{ path: at, message: `no repository "${p.repo}" in sources.repos` }];
+    if (other.path === undefined) return [{ path: at, message: `"${p.repo}" is checked out from git: a patch may only come from a path repository or from next to the project file` }];
+    return [];
+  });
 }

@@ -119,7 +119,38 @@ export const manifestSchema = z
     agl: z.strictObject({ release: z.string(), codename: z.string(), yoctoSeries: z.string() }),
     machine: z.string().describe('Yocto MACHINE'),
     image: z.strictObject({ target: z.string(), base: z.string() }),
-    sources: z.array(z.strictObject({ name: z.string(), url: z.string(), branch: z.string().optional(), commit: z.string().regex(/^[0-9a-f]{40}$/) })).describe('layer repositories the image was built from'),
+    sources: z
+      .array(
+        z.strictObject({
+          name: z.string(),
+          url: z.string(),
+          branch: z.string().optional(),
+          commit: z.string().regex(/^[0-9a-f]{40}$/),
+          patches: z
+            .array(
+              z.strictObject({
+                id: z.string().describe('the patch id of the configuration (patches apply in id order)'),
+                files: z.array(z.strictObject({ name: z.string(), sha256 })).min(1).describe('the files applied, in order (several for a quilt series)'),
+              }),
+            )
+            .optional()
+            .describe('patches applied on top of commit (absent: none)'),
+        }),
+      )
+      .describe('layer repositories checked out from git the image was built from'),
+    localSources: z
+      .array(
+        z.strictObject({
+          name: z.string(),
+          path: z.string().describe('the directory on the build host, used in place'),
+          kind: z.enum(['git', 'dir']).describe('git: a git work tree (or a directory in one); dir: a plain directory'),
+          commit: z.string().regex(/^[0-9a-f]{40}$/).optional().describe('HEAD of the work tree (git only)'),
+          dirty: z.boolean().optional().describe('the directory had uncommitted changes or untracked files (git only)'),
+          sha256: sha256.describe('content digest: git: the directory\'s tree at HEAD, the diff against HEAD and untracked files; dir: every file\'s path, type and content'),
+        }),
+      )
+      .optional()
+      .describe('`path:` repositories the image was built from (absent: none)'),
     localConf: z
       .strictObject({
         sha256,

@@ -72,7 +72,7 @@ export async function writeManifest(input: ManifestInput): Promise<{ path: strin
     agl: { release: plan.agl.release, codename: plan.agl.codename, yoctoSeries: plan.agl.yoctoSeries },
     machine: plan.machine,
     image: { target: plan.image.target, base: plan.image.base },
-    sources: plan.repos.map((r) => ({ name: r.name, url: r.url, ...(r.branch ? { branch: r.branch } : {}), commit: r.commit })),
+    ...sourcesOf(plan),
     localConf: input.localConf ? localConfRecord(input.localConf) : null,
     builder: { imageId: input.builderImageId ?? null },
     artifacts,
@@ -104,6 +104,27 @@ export async function writeManifest(input: ManifestInput): Promise<{ path: strin
   const path = join(dir, MANIFEST_FILE);
   writeFileAtomic(path, `${JSON.stringify(parsed.data, null, 2)}\n`);
   return { path, manifest: parsed.data, leftovers };
+}
+
+/** Git checkouts (with the patches applied to them) and, when there are any, the path repositories used in place. */
+function sourcesOf(plan: BuildPlan): Pick<Manifest, 'sources' | 'localSources'> {
+  const sources = plan.repos.flatMap((r) =>
+    r.kind === 'git'
+      ? [{
+          name: r.name,
+          url: r.url,
+          ...(r.branch ? { branch: r.branch } : {}),
+          commit: r.commit,
+          ...(r.patches ? { patches: r.patches.map((p) => ({ id: p.id, files: p.files.map((f) => ({ name: basename(f.path), sha256: f.sha256 })) })) } : {}),
+        }]
+      : [],
+  );
+  const local = plan.repos.flatMap((r) =>
+    r.kind === 'local'
+      ? [{ name: r.name, path: r.path, kind: r.content.kind, ...(r.content.kind === 'git' ? { commit: r.content.commit, dirty: r.content.dirty } : {}), sha256: r.content.sha256 }]
+      : [],
+  );
+  return { sources, ...(local.length ? { localSources: local } : {}) };
 }
 
 function convertArtifacts(r: ConvertResult): ManifestArtifact[] {

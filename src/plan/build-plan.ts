@@ -1,6 +1,7 @@
 import { posix } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { LockFile } from '../config/lock.js';
+import { localInputsDigest, patchesDigest, type LocalInputs } from '../config/local-inputs.js';
 import { canonicalJson, sha256Hex } from './digest.js';
 import { STAGE_IDS, type BuildPlan, type PlannedArtifact, type PlannedRepo, type StageId } from './types.js';
 
@@ -24,12 +25,14 @@ export interface PlanInput {
   allowUnpinned?: boolean;
   /** DL_DIR / SSTATE_DIR from the environment (absolute); they move the caches, not the image: not in the digest. */
   hostPaths?: { dlDir?: string; sstateDir?: string };
+  /** `path:` repositories and patches as loadConfig resolved and hashed them (their content is in the digest). */
+  localInputs?: LocalInputs;
 }
 
 /** config → BuildPlan. Pure: no I/O, no clock, no environment. */
 export function buildPlan(input: PlanInput & { allowUnpinned?: false }): BuildPlan;
 export function buildPlan(input: PlanInput): BuildPlan<string | null>;
-export function buildPlan({ config, profile, lock, allowUnpinned, hostPaths = {} }: PlanInput): BuildPlan<string | null> {
+export function buildPlan({ config, profile, lock, allowUnpinned, hostPaths = {}, localInputs }: PlanInput): BuildPlan<string | null> {
   const dirs = {
     sources: 'sources',
     build: `build/${profile}`,
@@ -39,11 +42,19 @@ export function buildPlan({ config, profile, lock, allowUnpinned, hostPaths = {}
     out: `out/${config.name}-${config.version}`,
     logs: 'logs',
   };
-  const repos: PlannedRepo<string | null>[] = Object.entries(config.sources.repos).map(([name, repo]) => {
+  const repos: PlannedRepo<string | null>[] = Object.entries(config.sources.repos).map(([name, repo]): PlannedRepo<string | null> => {
+    const local = localInputs?.repos[name];
+    if (repo.url === undefined) {
+      // loadConfig resolved and hashed every path repository
+      if (!local) throw new Error(`internal: path repository ${name} was not resolved`);
+      return { kind: 'local', name, path: local.dir, layers: repo.layers, content: local.content };
+    }
     const commit = repo.commit ?? lock?.repos[name]?.commit;
     // loadConfig refuses an unpinned branch unless the caller asked for a preview
     if (!commit && !allowUnpinned) throw new Error(`internal: ${name} is not pinned`);
+    const patches = localInputs?.patches[name] ?? [];
     return {
+      kind: 'git',
       name,
       url: repo.url,
       ...(repo.branch ? { branch: repo.branch } : {}),
@@ -51,6 +62,7 @@ export function buildPlan({ config, profile, lock, allowUnpinned, hostPaths = {}
       path: `${dirs.sources}/${name}`,
       layers: repo.layers,
       pinnedBy: repo.commit ? 'config' : commit ? 'lock' : 'unpinned',
+      ...(patches.length ? { patches, patchesDigest: `sha256:${patchesDigest(patches)}` } : {}),
     };
   });
   const bblayers = [
@@ -91,11 +103,20 @@ export function buildPlan({ config, profile, lock, allowUnpinned, hostPaths = {}
     ],
     stages: STAGE_IDS.map((id) => ({ id, title: STAGE_TITLES[id] })),
     artifacts,
-    configDigest: `sha256:${sha256Hex(canonicalJson(config))}`,
+    configDigest: configDigest(config, localInputs),
     ...(hostPaths.dlDir || hostPaths.sstateDir
       ? { environment: { ...(hostPaths.dlDir ? { DL_DIR: hostPaths.dlDir } : {}), ...(hostPaths.sstateDir ? { SSTATE_DIR: hostPaths.sstateDir } : {}) } }
       : {}),
   };
+}
+
+/**
+ * The configuration, and the content of what it reads from the host (path repositories, patches) when it reads
+ * any: a configuration without them keeps the digest it always had.
+ */
+function configDigest(config: Config, localInputs: LocalInputs | undefined): string {
+  const local = localInputs && localInputsDigest(localInputs);
+  return `sha256:${sha256Hex(canonicalJson(local ? { config, local } : config))}`;
 }
 
 /** kas-style named blocks, in the order of their names, each under a comment naming it. */

@@ -9,9 +9,18 @@ export function describePlan(plan: BuildPlan<string | null>): string {
   out.push('', 'sources:');
   const width = Math.max(...plan.repos.map((r) => r.name.length));
   for (const r of plan.repos) {
+    if (r.kind === 'local') {
+      const c = r.content;
+      const state = c.kind === 'git' ? `git work tree at ${c.commit.slice(0, 12)}${c.dirty ? ', with uncommitted changes' : ', clean'}` : 'plain directory';
+      out.push(`  ${r.name.padEnd(width)}  local         ${r.path}  (used in place: ${state}; content sha256:${c.sha256.slice(0, 12)}…)`);
+      continue;
+    }
     const pin = r.commit ? `${r.commit.slice(0, 12)}` : 'UNPINNED    ';
     const by = r.commit ? `pinned by ${r.pinnedBy}` : 'unpinned: follows the branch tip; `vvehicle lock` pins it';
     out.push(`  ${r.name.padEnd(width)}  ${pin}  ${r.branch ?? '-'}  ${r.url}  (${by})`);
+    for (const p of r.patches ?? []) {
+      out.push(`  ${''.padEnd(width)}  + patch ${p.id}: ${p.series ? `${p.entry}/series (${p.files.length} patch${p.files.length === 1 ? '' : 'es'})` : p.entry}  sha256:${p.files.map((f) => f.sha256.slice(0, 12)).join(',')}  (${p.declaredAt})`);
+    }
   }
   out.push('', 'BBLAYERS:', ...plan.bblayers.map((l) => `  ${l}`));
   out.push('', 'components:');

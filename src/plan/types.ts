@@ -1,9 +1,12 @@
+import type { LocalContent } from '../config/local-inputs.js';
+
 /** The pure result of resolving a configuration: everything later stages need, nothing they compute. */
 export const STAGE_IDS = ['layer', 'sources', 'configure', 'builder', 'bitbake', 'convert', 'smoke', 'manifest', 'publish'] as const;
 export type StageId = (typeof STAGE_IDS)[number];
 
 /** `Commit` is string in every plan a stage runs; only `vvehicle plan` previews unpinned branches (null). */
-export interface PlannedRepo<Commit extends string | null = string> {
+export interface PlannedGitRepo<Commit extends string | null = string> {
+  kind: 'git';
   name: string;
   url: string;
   branch?: string;
@@ -12,6 +15,33 @@ export interface PlannedRepo<Commit extends string | null = string> {
   path: string;
   layers: string[];
   pinnedBy: Commit extends string ? 'config' | 'lock' : 'config' | 'lock' | 'unpinned';
+  /** Applied after checkout, in this order (present only when there are any). */
+  patches?: PlannedPatch[];
+  /** Digest of the patches, which the patched checkout records (present with patches). */
+  patchesDigest?: string;
+}
+
+/** A `path:` repository: a local directory used in place, never cloned or modified. */
+export interface PlannedLocalRepo {
+  kind: 'local';
+  name: string;
+  /** Absolute directory on the host (mounted read-only at the same path into the build container). */
+  path: string;
+  layers: string[];
+  content: LocalContent;
+}
+
+export type PlannedRepo<Commit extends string | null = string> = PlannedGitRepo<Commit> | PlannedLocalRepo;
+
+export interface PlannedPatch {
+  id: string;
+  /** file:line:col of the patch in the configuration. */
+  declaredAt: string;
+  /** The patch file or quilt directory, absolute. */
+  entry: string;
+  series: boolean;
+  /** The files applied, absolute, in order, with their sha256. */
+  files: { path: string; sha256: string }[];
 }
 
 export interface PlannedArtifact {

@@ -2,7 +2,8 @@ import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node
 import { join } from 'node:path';
 import { ToolError, UserError } from '../errors.js';
 import type { RunOptions } from '../exec.js';
-import type { PlannedRepo } from '../plan/types.js';
+import type { PlannedGitRepo, PlannedRepo } from '../plan/types.js';
+import { applyPatches, forgetPatchState, isPatchedAsPlanned } from './patches.js';
 import { detachedCheckout, git, gitProbe, hasCommit, headCommit, localChanges } from '../tools/git.js';
 import { ensureParent, lastLine, prepareReference, referenceObjects } from './reference.js';
 import { describeUrl, rewriteUrl, type RewriteRule } from './rewrite.js';
@@ -16,10 +17,12 @@ export interface SyncOptions {
   git: RunOptions;
 }
 
-export type SyncStatus = 'cloned' | 'updated' | 'unchanged';
+export type SyncStatus = 'cloned' | 'updated' | 'patched' | 'unchanged';
 export interface SyncResult {
   name: string;
   commit: string;
+  /** HEAD after the patches, when the repository has any. */
+  patchedHead?: string;
   status: SyncStatus;
   fetchUrl: string;
   notes: string[];
@@ -29,10 +32,16 @@ export interface SyncResult {
  * Brings <work>/sources/<name> to the pinned commit, detached, and proves it (HEAD == commit).
  * A new checkout is assembled under a temp name and renamed, so a failed fetch leaves nothing behind.
  */
-export async function syncRepo(repo: PlannedRepo, options: SyncOptions): Promise<SyncResult> {
+export async function syncRepo(repo: PlannedGitRepo, options: SyncOptions): Promise<SyncResult> {
   const dest = join(options.workDir, repo.path);
   const fetchUrl = rewriteUrl(repo.url, options.rules);
   const notes: string[] = [];
+  if (repo.patches && existsSync(join(dest, '.git'))) {
+    const head = await headCommit(dest, options.git);
+    if (isPatchedAsPlanned(dest, repo, head) && (await localChanges(dest, options.git)).length === 0) {
+      return { name: repo.name, commit: repo.commit, patchedHead: head, status: 'unchanged', fetchUrl, notes };
+    }
+  }
   const reference = options.referenceDir ? await prepareReference(options.referenceDir, repo, fetchUrl, options.git) : undefined;
   if (reference?.note) notes.push(reference.note);
 
@@ -65,10 +74,15 @@ export async function syncRepo(repo: PlannedRepo, options: SyncOptions): Promise
   if (head !== repo.commit) {
     throw new ToolError(`git -C ${dest} rev-parse HEAD`, 1, '', `${repo.name}: HEAD is ${head ?? 'missing'} after checkout, expected ${repo.commit}`);
   }
-  return { name: repo.name, commit: repo.commit, status, fetchUrl, notes };
+  if (!repo.patches) {
+    forgetPatchState(dest);
+    return { name: repo.name, commit: repo.commit, status, fetchUrl, notes };
+  }
+  const patchedHead = await applyPatches(dest, repo, options.git);
+  return { name: repo.name, commit: repo.commit, patchedHead, status: status === 'cloned' ? 'cloned' : 'patched', fetchUrl, notes };
 }
 
-async function updateCheckout(dest: string, repo: PlannedRepo, fetchUrl: string, options: SyncOptions, notes: string[]): Promise<SyncStatus> {
+async function updateCheckout(dest: string, repo: PlannedGitRepo, fetchUrl: string, options: SyncOptions, notes: string[]): Promise<SyncStatus> {
   const head = await headCommit(dest, options.git);
   const changes = await localChanges(dest, options.git);
   if (head === repo.commit && changes.length === 0) return 'unchanged';
@@ -87,7 +101,7 @@ async function updateCheckout(dest: string, repo: PlannedRepo, fetchUrl: string,
 }
 
 /** Fetches just the pinned commit; falls back to the branch for servers that refuse fetch-by-id. */
-async function ensureCommit(dir: string, repo: PlannedRepo, fetchUrl: string, options: RunOptions): Promise<void> {
+async function ensureCommit(dir: string, repo: PlannedGitRepo, fetchUrl: string, options: RunOptions): Promise<void> {
   if (await hasCommit(dir, repo.commit, options)) return;
   const byId = await gitProbe(['-C', dir, 'fetch', '-q', '--no-tags', '--depth', '1', 'origin', repo.commit], options);
   if (byId.ok && (await hasCommit(dir, repo.commit, options))) return;
@@ -104,9 +118,11 @@ async function ensureCommit(dir: string, repo: PlannedRepo, fetchUrl: string, op
   );
 }
 
+/** Every git repository of the plan; path repositories are used in place and never touched (not even by --force). */
 export async function syncAll(repos: readonly PlannedRepo[], options: SyncOptions, progress?: (text: string) => void): Promise<SyncResult[]> {
   const results: SyncResult[] = [];
   for (const repo of repos) {
+    if (repo.kind !== 'git') continue;
     progress?.(`${repo.name} @ ${repo.commit.slice(0, 12)}`);
     results.push(await syncRepo(repo, options));
   }

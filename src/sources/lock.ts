@@ -18,7 +18,7 @@ export interface LockChange {
 
 /** Repositories the lock file is for: those that name a branch and no commit (after `commit: null`). */
 export function branchOnlyRepos(config: Config): [string, { url: string; branch: string }][] {
-  return Object.entries(config.sources.repos).flatMap(([name, r]) => (!r.commit && r.branch ? [[name, { url: r.url, branch: r.branch }] as [string, { url: string; branch: string }]] : []));
+  return Object.entries(config.sources.repos).flatMap(([name, r]) => (r.url && !r.commit && r.branch ? [[name, { url: r.url, branch: r.branch }] as [string, { url: string; branch: string }]] : []));
 }
 
 /**
@@ -37,6 +37,7 @@ export async function resolveLock(
   for (const name of update ?? []) {
     const repo = config.sources.repos[name];
     if (!repo) throw new UserError(`lock --update ${name}: no repository of that name`, `repositories: ${Object.keys(config.sources.repos).join(', ')}`);
+    if (!repo.url) throw new UserError(`lock --update ${name}: it is a path repository, used as it is: there is nothing to pin`);
     if (repo.commit) throw new UserError(`lock --update ${name}: it is pinned by a commit in the config, not by the lock file`, 'change its commit there, or set `commit: null` to follow its branch');
   }
   const changes: LockChange[] = [];

@@ -6,6 +6,7 @@ import { containerSetupFor } from '../build/container-setup.js';
 import { readStageRecord } from '../build/stage-state.js';
 import { throttledProgress } from './progress.js';
 import type { PipelineState, Stage } from './types.js';
+import { repoRevision } from '../plan/repo-dir.js';
 
 function confText(state: PipelineState, name: string): string {
   const file = join(buildPaths(state.context.plan, state.context.workDir).conf, name);
@@ -18,7 +19,7 @@ export const bitbakeStage: Stage = {
   needsEngine: true,
   // what bitbake reads: the pinned sources, our layer, the three conf files, the builder image
   inputs: (state) => ({
-    commits: state.context.plan.repos.map((r) => `${r.name}@${r.commit}`),
+    commits: state.context.plan.repos.map((r) => `${r.name}@${repoRevision(r)}`),
     layer: readStageRecord(state.context.workDir, 'layer')?.inputsDigest ?? null,
     conf: ['bblayers.conf', 'local.conf', 'vvehicle.conf'].map((n) => confText(state, n)),
     builder: state.builder?.id ?? null,

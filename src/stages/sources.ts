@@ -1,12 +1,15 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { syncAll } from '../sources/checkout.js';
+import { isPatchedAsPlanned } from '../sources/patches.js';
 import { rewriteUrl } from '../sources/rewrite.js';
 import type { PipelineState, Stage } from './types.js';
 
 export function sourcesInputs(state: PipelineState): unknown {
   return {
-    repos: state.context.plan.repos.map((r) => ({ name: r.name, url: r.url, fetchUrl: rewriteUrl(r.url, state.rules), commit: r.commit })),
+    repos: state.context.plan.repos.flatMap((r) =>
+      r.kind === 'git' ? [{ name: r.name, url: r.url, fetchUrl: rewriteUrl(r.url, state.rules), commit: r.commit, ...(r.patchesDigest ? { patches: r.patchesDigest } : {}) }] : [],
+    ),
     referenceDir: state.referenceDir ?? null,
   };
 }
@@ -22,7 +25,12 @@ export const sourcesStage: Stage = {
   title: 'check out pinned layer repositories',
   needsEngine: false,
   inputs: sourcesInputs,
-  outputsPresent: (state) => state.context.plan.repos.every((r) => checkedOutAt(join(state.context.workDir, r.path)) === r.commit),
+  outputsPresent: (state) =>
+    state.context.plan.repos.every((r) => {
+      if (r.kind === 'local') return existsSync(r.path);
+      const dir = join(state.context.workDir, r.path);
+      return r.patches ? isPatchedAsPlanned(dir, r, checkedOutAt(dir)) : checkedOutAt(dir) === r.commit;
+    }),
   async run(state, task) {
     const results = await syncAll(
       state.context.plan.repos,

@@ -1,4 +1,4 @@
-import { run, type RunOptions } from '../exec.js';
+import { run, runSync, type RunOptions } from '../exec.js';
 
 /** The git wrapper: every git call vvehicle makes goes through here. */
 export async function gitVersion(): Promise<string> {
@@ -36,4 +36,13 @@ export async function localChanges(dir: string, options: RunOptions = {}): Promi
 export async function detachedCheckout(dir: string, commit: string, force: boolean, options: RunOptions = {}): Promise<void> {
   await git(['-C', dir, '-c', 'advice.detachedHead=false', 'checkout', '-q', ...(force ? ['--force'] : []), '--detach', commit], options);
   if (force) await git(['-C', dir, 'clean', '-q', '-fdx'], options);
+}
+
+/**
+ * Synchronous probes of a local work tree (a `path:` repository), read while the configuration loads:
+ * stdout (untrimmed) when git succeeds, undefined when it fails (not a work tree, no commit yet).
+ */
+export function gitSyncProbe(dir: string, args: string[]): string | undefined {
+  const r = runSync('git', ['-C', dir, ...args], { allowFailure: true, env: { GIT_TERMINAL_PROMPT: '0', GIT_OPTIONAL_LOCKS: '0' } });
+  return r.failed ? undefined : r.stdout;
 }

@@ -6,7 +6,7 @@ import { sha256Hex } from '../../src/plan/digest.js';
 import { imageExists, importImage, type Engine } from '../../src/tools/engine.js';
 
 const fixtures = join(import.meta.dirname, '../fixtures');
-const APPLETS = ['sh', 'cat', 'sed', 'sleep', 'mkdir', 'id', 'echo', 'printf', 'cp', 'rm', 'touch', 'dirname', 'basename', 'true', 'env', 'ls', 'flock', 'timeout', 'nc'];
+const APPLETS = ['sh', 'cat', 'sed', 'sleep', 'mkdir', 'id', 'echo', 'printf', 'cp', 'rm', 'touch', 'dirname', 'basename', 'true', 'env', 'ls', 'flock', 'timeout', 'nc', 'tty'];
 
 /** podman here needs runc and no default ulimits (see shared/reference/environment.md). */
 export function ensureContainersConf(): void {

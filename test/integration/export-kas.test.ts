@@ -1,10 +1,11 @@
 import { spawnSync } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, lstatSync, readFileSync, readlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runCli } from '../helpers/cli.js';
 import { makeFakeSources, PROFILE_REPOS, writeProjectFile } from '../helpers/git-repos.js';
 import { tempDir } from '../helpers/tmp.js';
+import { gitOut, patchedProject } from '../helpers/patched-project.js';
 
 /**
  * Issue 11, point 10: `vvehicle export kas` read by real kas (Debian's kas 3.1, installed by
@@ -71,6 +72,41 @@ describe('vvehicle export kas', () => {
     }
     expect(localConf).not.toMatch(/^DL_DIR/m);
     expect(localConf).toContain('MACHINE ??= "qemuarm64"');
+  });
+
+  it('carries path repositories (linked) and patches (copied, header version 8); kas 3.1 applies them and keeps BBLAYERS order', { timeout: 300_000 }, async () => {
+    const p = await patchedProject();
+    const poky = p.fake.repos.poky!;
+    const before = poky.commits.at(-1)!;
+    const pin = await poky.commit({ 'oe-init-build-env': 'BUILDDIR="$1"; export BUILDDIR; mkdir -p "$BUILDDIR/conf"; cd "$BUILDDIR"\n' });
+    writeFileSync(p.config, readFileSync(p.config, 'utf8').replace(before, pin).replace(/  rewrite: \[\]\n/, `  rewrite:\n${Object.entries(PROFILE_REPOS).map(([name, { url }]) => `    - { from: "${url}", to: "${p.fake.repos[name]!.url}" }\n`).join('')}`));
+    const kasDir = join(p.root, 'kas');
+    const exported = await runCli(['export', 'kas', '-c', p.config, '-o', join(kasDir, 'vvehicle.kas.yml')]);
+    expect(exported.code, exported.stderr).toBe(0);
+    const text = readFileSync(join(kasDir, 'vvehicle.kas.yml'), 'utf8');
+    expect(text).toContain('header:\n  version: 8\n');
+    expect(text).toContain('  09-meta-inhouse:\n    path: 09-meta-inhouse\n');
+    expect(text).toContain('    patches:\n      10-layer-conf:\n        repo: vvehicle-patches\n        path: poky/10-layer-conf/0001-change-meta-conf-layer.conf.patch\n');
+    expect(lstatSync(join(kasDir, '09-meta-inhouse')).isSymbolicLink()).toBe(true);
+    expect(readlinkSync(join(kasDir, '09-meta-inhouse'))).toBe(p.inhouse);
+    // kas takes a series line whole: the copy lists bare file names (the original had "-p1" after the name)
+    expect(readFileSync(join(kasDir, 'vvehicle-patches/meta-agl/20-series/series'), 'utf8')).toBe('meta-agl-core-conf-layer-conf.diff\n');
+    const premirrors = /KAS_PREMIRRORS='([^']*)'/.exec(exported.stdout)![1]!;
+
+    const kas = spawnSync('kas', ['checkout', join(kasDir, 'vvehicle.kas.yml')], { encoding: 'utf8', env: { ...process.env, KAS_WORK_DIR: kasDir, KAS_PREMIRRORS: premirrors } });
+    expect(kas.stderr).not.toMatch(/ERROR/);
+    expect(kas.status).toBe(0);
+    expect(kas.stderr).toContain('Patch applied. (patch path: ' + join(kasDir, 'vvehicle-patches/poky/10-layer-conf/0001-change-meta-conf-layer.conf.patch'));
+    expect(readFileSync(join(kasDir, '01-poky/meta/conf/layer.conf'), 'utf8')).toBe('# poky/meta patched by 0001\n');
+    expect(readFileSync(join(kasDir, '07-meta-agl/meta-agl-core/conf/layer.conf'), 'utf8')).toBe('# meta-agl-core patched by the series\n');
+    expect(gitOut(['-C', join(kasDir, '01-poky'), 'rev-parse', 'HEAD^'])).toBe(pin);
+
+    const configured = await runCli(['configure', '-c', p.config, '-w', join(p.root, 'work')]);
+    expect(configured.code, configured.stderr).toBe(0);
+    const ours = bblayers(join(p.root, 'work/build/project/conf/bblayers.conf')).map((l) => (l === p.inhouse ? 'meta-inhouse' : layerId(l)));
+    const theirs = bblayers(join(kasDir, 'build/conf/bblayers.conf')).map((l) => l.replace(/^.*\/\d\d-meta-inhouse$/, 'meta-inhouse')).map(layerId);
+    expect(ours.slice(-2)).toEqual(['meta-inhouse', 'meta-vvehicle']);
+    expect(theirs).toEqual(ours);
   });
 
   it('prints to stdout without -o, and refuses a bad configuration with exit 2, writing nothing', async () => {

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import type { PlannedRepo } from '../../src/plan/types.js';
+import type { PlannedGitRepo } from '../../src/plan/types.js';
 import { syncRepo, type SyncOptions } from '../../src/sources/checkout.js';
 import { referenceName } from '../../src/sources/reference.js';
 import { git, headCommit } from '../../src/tools/git.js';
@@ -12,8 +12,8 @@ import { listTree, tempDir } from '../helpers/tmp.js';
 
 const CANONICAL = 'https://git.example.invalid/poky';
 
-function planned(commit: string, url = CANONICAL): PlannedRepo {
-  return { name: 'poky', url, branch: 'main', commit, path: 'sources/poky', layers: ['meta'], pinnedBy: 'config' };
+function planned(commit: string, url = CANONICAL): PlannedGitRepo {
+  return { kind: 'git', name: 'poky', url, branch: 'main', commit, path: 'sources/poky', layers: ['meta'], pinnedBy: 'config' };
 }
 
 function options(work: string, upstream: string, extra: Partial<SyncOptions> = {}): SyncOptions {

@@ -20,7 +20,7 @@ describe('the default plan', () => {
   it('pins five repositories to 40-hex commits and includes meta-agl-core', () => {
     const plan = defaultPlan();
     expect(plan.repos).toHaveLength(5);
-    for (const repo of plan.repos) expect(repo.commit).toMatch(/^[0-9a-f]{40}$/);
+    for (const repo of plan.repos) expect(repo.kind === 'git' && repo.commit).toMatch(/^[0-9a-f]{40}$/);
     expect(plan.bblayers).toContain('sources/meta-agl/meta-agl-core');
     expect(plan.bblayers.at(-1)).toBe('layers/meta-vvehicle');
     expect(plan.image).toEqual({ target: 'vvehicle-image', base: 'agl-image-minimal' });
