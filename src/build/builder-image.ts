@@ -9,12 +9,16 @@ import { BUILDER_GID, BUILDER_UID, CONTAINER_HOME } from './container-argv.js';
 import { writeFileAtomic } from './files.js';
 import { renderTemplate } from '../templates.js';
 
-/** The Yocto scarthgap host packages for Debian 12, plus what the image itself needs (locales, tini). */
+/**
+ * The Yocto scarthgap host packages for Debian 12, plus what the image itself needs (locales, tini) and screen:
+ * without a display OE_TERMINAL "auto" picks screen for `bitbake -c devshell`, and knotty attaches it to the
+ * user's terminal (`vvehicle bitbake -- -c devshell <recipe>` on a TTY).
+ */
 export const HOST_PACKAGES = [
   'gawk', 'wget', 'git', 'diffstat', 'unzip', 'texinfo', 'gcc', 'build-essential', 'chrpath', 'socat', 'cpio',
   'python3', 'python3-pip', 'python3-pexpect', 'xz-utils', 'debianutils', 'iputils-ping', 'python3-git',
   'python3-jinja2', 'python3-subunit', 'zstd', 'liblz4-tool', 'file', 'locales', 'libacl1',
-  'ca-certificates', 'tini',
+  'ca-certificates', 'tini', 'screen',
 ] as const;
 
 export const DEFAULT_BASE = 'docker.io/library/debian:bookworm';
