@@ -33,6 +33,13 @@ function report(name, value, budget, ok, detail = '') {
   console.log(`${name.padEnd(34)} ${value.padEnd(10)} ${budget.padEnd(16)} ${verdict.padEnd(11)} ${detail}`);
 }
 
+/** VVEHICLE_BENCH_RUNS: how many measured runs the smoke and warm-check lines take (3); more on a loaded machine. */
+function benchRuns() {
+  const runs = Number(process.env.VVEHICLE_BENCH_RUNS ?? 3);
+  if (!Number.isInteger(runs) || runs < 1) throw new Error(`VVEHICLE_BENCH_RUNS must be a positive whole number, got ${process.env.VVEHICLE_BENCH_RUNS}`);
+  return runs;
+}
+
 function median(values) {
   const s = [...values].sort((a, b) => a - b);
   return s[Math.floor(s.length / 2)];
@@ -215,7 +222,8 @@ async function benchSmoke() {
   const bare = [];
   const smokeWall = [];
   const smokeVerdict = [];
-  for (let i = 0; i < 3; i++) {
+  const runs = benchRuns();
+  for (let i = 0; i < runs; i++) {
     bare.push(await bareBoot(f, i));
     const r = vv(['smoke', '-w', join(scratch, 'work'), '--disk', f.qcow2, '--kernel', f.kernel, '--initrd', f.initrd, '--accel', 'tcg',
       '--memory', '512', '--cpus', '2', '--console-log', join(scratch, `smoke-${i}.log`), '--json'], { cwd: scratch });
@@ -226,7 +234,7 @@ async function benchSmoke() {
   const w = median(smokeWall);
   const v = median(smokeVerdict);
   report('smoke verdict vs bare boot', `${(w / b).toFixed(2)}×`, 'budget ≤ 1.1×', w / b <= 1.1,
-    `vvehicle smoke ${w.toFixed(2)} s wall (QEMU start to verdict ${v.toFixed(2)} s = ${(v / b).toFixed(2)}×), bare boot to login ${b.toFixed(2)} s; TCG, median of 3`);
+    `vvehicle smoke ${w.toFixed(2)} s wall (QEMU start to verdict ${v.toFixed(2)} s = ${(v / b).toFixed(2)}×), bare boot to login ${b.toFixed(2)} s; TCG, median of ${runs}, alternated`);
 }
 
 /**
@@ -239,7 +247,7 @@ async function benchSmoke() {
  * checkout, a reparse when the layer changed), then the measured ones. Without it, VVEHICLE_BENCH_WORK (or a
  * scratch dir) gets a cold check first (clones, builder image, first parse: minutes to hours).
  * VVEHICLE_BENCH_ENGINE_ARGS: global engine options, space-separated (e.g. "--runtime runc");
- * VVEHICLE_BENCH_CHECK_ARGS: more `vvehicle check` options, space-separated; VVEHICLE_BENCH_RUNS: measured runs (3).
+ * VVEHICLE_BENCH_CHECK_ARGS: more `vvehicle check` options, space-separated.
  */
 async function benchWarmCheck() {
   const mirrors = process.env.VVEHICLE_BENCH_SOURCES;
@@ -252,7 +260,7 @@ async function benchWarmCheck() {
     throw new Error(`VVEHICLE_BENCH_WORKDIR=${existing} holds no completed check (no builder.json and .state/ there): run vvehicle check -w ${existing} once, or leave the variable unset`);
   }
   const work = existing ?? process.env.VVEHICLE_BENCH_WORK ?? join(scratch, 'check-work');
-  const runs = Number(process.env.VVEHICLE_BENCH_RUNS ?? 3);
+  const runs = benchRuns();
   const plan = JSON.parse(vv(['plan', '--json'], { cwd: scratch }).stdout);
   const rewrites = plan.repos.flatMap((r) => {
     const mirror = join(mirrors, `${r.url.replace(/\/+$/, '').split('/').pop().replace(/\.git$/, '')}.git`);
