@@ -1,5 +1,6 @@
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { chmodSync, cpSync, existsSync, mkdtempSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, cpSync, existsSync, mkdtempSync, readFileSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { packageRoot } from '../../src/package-paths.js';
@@ -7,22 +8,38 @@ import { packageRoot } from '../../src/package-paths.js';
 /** The installed program as users and CI start it: `node dist/cli.js`, a process of its own. */
 export const cliJs = join(packageRoot, 'dist', 'cli.js');
 
-let sharedCopy: string | undefined;
-
 /**
  * `dist/cli.js` of a copy of the installed package that every user can read, for a test that runs the CLI as
  * another user: a checkout under /root (mode 0700, as CI's clone may be) is not theirs to read. dist/ is one
  * bundle, so the copy needs no node_modules; the package root is where package.json is.
+ *
+ * The copy's name is derived from the checkout and its bundle, so every test worker of a run shares one copy and a
+ * worker that vitest kills leaves nothing new behind: the next run finds it, or replaces the copies of an older
+ * bundle of this checkout.
  */
 export function cliJsForAnyUser(): string {
-  if (!sharedCopy) {
-    const dir = mkdtempSync(join(tmpdir(), 'vvehicle-cli-'));
-    for (const entry of ['package.json', 'dist', 'templates', 'layers', 'profiles', 'schemas']) cpSync(join(packageRoot, entry), join(dir, entry), { recursive: true });
-    chmodSync(dir, 0o755);
-    process.once('exit', () => rmSync(dir, { recursive: true, force: true }));
-    sharedCopy = dir;
+  const checkout = createHash('sha256').update(packageRoot).digest('hex').slice(0, 12);
+  const bundle = createHash('sha256');
+  const dist = join(packageRoot, 'dist');
+  for (const f of readdirSync(dist, { recursive: true, encoding: 'utf8' }).sort()) {
+    if (statSync(join(dist, f)).isFile()) bundle.update(f).update(readFileSync(join(dist, f)));
   }
-  return join(sharedCopy, 'dist', 'cli.js');
+  const dir = join(tmpdir(), `vvehicle-cli-${checkout}-${bundle.digest('hex').slice(0, 12)}`);
+  if (!existsSync(join(dir, 'dist', 'cli.js'))) {
+    for (const old of readdirSync(tmpdir())) {
+      if (old.startsWith(`vvehicle-cli-${checkout}-`)) rmSync(join(tmpdir(), old), { recursive: true, force: true });
+    }
+    // copied aside, then renamed: a worker never sees a half-made copy
+    const staging = mkdtempSync(join(tmpdir(), `.vvehicle-cli-${checkout}-`));
+    for (const entry of ['package.json', 'dist', 'templates', 'layers', 'profiles', 'schemas']) cpSync(join(packageRoot, entry), join(staging, entry), { recursive: true });
+    chmodSync(staging, 0o755);
+    try {
+      renameSync(staging, dir);
+    } catch {
+      rmSync(staging, { recursive: true, force: true }); // another worker renamed its copy first
+    }
+  }
+  return join(dir, 'dist', 'cli.js');
 }
 
 function newestMtime(dir: string): number {
