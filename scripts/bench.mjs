@@ -179,7 +179,13 @@ function findFixture() {
   return { qcow2: join(cache, healthy, 'rootfs.qcow2'), kernel, initrd };
 }
 
-/** Plain qemu-system-aarch64 with the smoke's machine settings, stopped at the first login prompt. */
+/** utime + stime of a live process (and its reaped children), in seconds, from /proc/<pid>/stat. */
+function processCpuSeconds(pid) {
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').replace(/^.*\) /, '').split(' ');
+  return (Number(fields[11]) + Number(fields[12]) + Number(fields[13]) + Number(fields[14])) / 100; // USER_HZ 100
+}
+
+/** Plain qemu-system-aarch64 with the smoke's machine settings, stopped at the first login prompt: wall and QEMU's CPU seconds. */
 function bareBoot(f, run) {
   const overlay = join(scratch, `bare-${run}.qcow2`);
   timed('qemu-img', ['create', '-q', '-f', 'qcow2', '-F', 'qcow2', '-b', f.qcow2, overlay]);
@@ -204,9 +210,10 @@ function bareBoot(f, run) {
       text += chunk.toString('utf8');
       if (/(^|\s)login:( |$)/m.test(text)) { // as smoke's judge reads it: a health line may follow on that line
         const seconds = (performance.now() - t0) / 1000;
+        const cpu = processCpuSeconds(qemu.pid); // QEMU's own CPU time up to the prompt, read before the kill
         clearTimeout(timer);
         stop();
-        resolve(seconds);
+        resolve({ seconds, cpu });
       }
     });
     qemu.on('error', reject);
@@ -220,21 +227,31 @@ async function benchSmoke() {
     return;
   }
   const bare = [];
+  const bareCpu = [];
   const smokeWall = [];
+  const smokeCpu = [];
   const smokeVerdict = [];
   const runs = benchRuns();
   for (let i = 0; i < runs; i++) {
-    bare.push(await bareBoot(f, i));
+    const b = await bareBoot(f, i);
+    bare.push(b.seconds);
+    bareCpu.push(b.cpu);
     const r = vv(['smoke', '-w', join(scratch, 'work'), '--disk', f.qcow2, '--kernel', f.kernel, '--initrd', f.initrd, '--accel', 'tcg',
       '--memory', '512', '--cpus', '2', '--console-log', join(scratch, `smoke-${i}.log`), '--json'], { cwd: scratch });
     smokeWall.push(r.seconds);
+    smokeCpu.push(r.cpu);
     smokeVerdict.push(JSON.parse(r.stdout).durationMs / 1000);
   }
   const b = median(bare);
   const w = median(smokeWall);
   const v = median(smokeVerdict);
-  report('smoke verdict vs bare boot', `${(w / b).toFixed(2)}×`, 'budget ≤ 1.1×', w / b <= 1.1,
-    `vvehicle smoke ${w.toFixed(2)} s wall (QEMU start to verdict ${v.toFixed(2)} s = ${(v / b).toFixed(2)}×), bare boot to login ${b.toFixed(2)} s; TCG, median of ${runs}, alternated`);
+  // each smoke against the bare boot right before it (neighbours in time share the load)
+  const ratio = median(smokeWall.map((s, i) => s / bare[i]));
+  // CPU seconds (node + QEMU vs QEMU alone) barely move with the machine's load, which wall time mostly measures
+  const cpuRatio = median(smokeCpu.map((c, i) => c / bareCpu[i]));
+  report('smoke verdict vs bare boot', `${ratio.toFixed(2)}×`, 'budget ≤ 1.1×', ratio <= 1.1,
+    `vvehicle smoke ${w.toFixed(2)} s wall (QEMU start to verdict ${v.toFixed(2)} s = ${(v / b).toFixed(2)}×), bare boot to login ${b.toFixed(2)} s; ` +
+      `CPU ${median(smokeCpu).toFixed(2)} s (node + QEMU) vs ${median(bareCpu).toFixed(2)} s = ${cpuRatio.toFixed(2)}×; TCG, ${runs} alternated runs, medians of paired ratios`);
 }
 
 /**
