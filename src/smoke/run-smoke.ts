@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, writeFileSync } from 'node:fs';
+import { appendFileSync, createWriteStream, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -9,7 +9,6 @@ import type { AccelChoice } from '../host/accel.js';
 import { onCleanup } from '../signals.js';
 import { launchQemu, machineFor, type HostForward } from '../tools/qemu.js';
 import { createOverlay } from '../tools/qemu-img.js';
-import { followConsoleFile, type ConsoleFollower } from './console-file.js';
 import { ConsoleLines } from './console-lines.js';
 import { STAGES } from './console-patterns.js';
 import { BootExpectations } from './expectations.js';
@@ -86,7 +85,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
   const workDir = await mkdtemp(join(tmpdir(), 'vvehicle-smoke-'));
   const removeWorkDir = () => rm(workDir, { recursive: true, force: true });
   const unregisterWorkDir = onCleanup(removeWorkDir);
-  let guestConsole: ConsoleFollower | undefined;
+  let log: WriteStream | undefined;
   const booted = {
     accel: inputs.accel.accel,
     accelReason: inputs.accel.reason,
@@ -139,6 +138,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       { hostPort: metricsPort!, guestPort: inputs.nodeExporterPort },
       { hostPort: otelPort!, guestPort: OTELCOL_HEALTH_PORT },
     ];
+    log = createWriteStream(consoleLog, { flags: 'a' });
     startedAt = new Date();
     t0 = performance.now();
 
@@ -193,6 +193,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     let wake: () => void = () => {};
     const onConsole = (chunk: string) => {
       sawOutput = true;
+      log?.write(chunk);
       const { lines: complete, partial } = lines.push(chunk);
       for (const line of complete) expectations.observeLine(line, now());
       expectations.observePartial(partial, now());
@@ -204,12 +205,10 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     const fwCfg = credentialFwCfg(inputs.identity?.credentials ?? {}, workDir);
     let qemu: ReturnType<typeof launchQemu>;
     try {
-      qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk: overlay, cmdline, forwards, fwCfg, consoleFile: consoleLog });
+      qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk: overlay, cmdline, forwards, fwCfg }, onConsole);
     } catch (error) {
       throw await startFailure(error);
     }
-    // QEMU appends the console to consoleLog (created empty above); we read what it wrote as it goes
-    guestConsole = followConsoleFile(consoleLog, onConsole);
     const unregisterQemu = onCleanup(() => qemu.stop());
     inputs.onProgress?.(`QEMU started (${inputs.accel.accel}: ${inputs.accel.reason}), pid ${qemu.pid}`);
     const probes: ProbeResult[] = [];
@@ -228,9 +227,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
         if (first === 'aborted' || inputs.signal.aborted) throw inputs.signal.reason;
         if (first !== 'decided') {
           const code = first.exitCode ?? first.signal ?? 'unknown';
-          guestConsole.drain(); // the last words QEMU wrote before it exited
           if (!sawOutput && first.exitCode !== 0) {
-            guestConsole.stop(); // what follows in the log is ours (the command and its output), not the guest's
             throw await startFailure(new ToolError(qemu.command, first.exitCode ?? 1, first.stderr, `QEMU could not start (exit ${code})`));
           }
           onConsole(lines.flush() + '\n');
@@ -265,7 +262,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     if (inputs.junit) result.junit = await writeJunit(inputs.junit, result);
     return result;
   } finally {
-    guestConsole?.stop();
+    await new Promise<void>((r) => (log ? log.end(() => r()) : r()));
     await removeWorkDir();
     unregisterWorkDir();
   }

@@ -38,8 +38,6 @@ export interface BootSpec {
   forwards: HostForward[];
   /** fw_cfg items (the vehicle's systemd credentials under opt/io.systemd.credentials/). */
   fwCfg?: FwCfgEntry[];
-  /** QEMU appends the serial console to this file itself; without it, the console is QEMU's stdout. */
-  consoleFile?: string;
 }
 
 /** QEMU's option syntax: a comma inside a value is written twice. */
@@ -70,7 +68,7 @@ export function bootArgs(spec: BootSpec): string[] {
     // the serial console is our only output: on stdout, no monitor, no display, no reboot loop after a panic
     '-display', 'none',
     '-monitor', 'none',
-    ...(spec.consoleFile ? ['-chardev', `file,id=console0,path=${optionValue(spec.consoleFile)},append=on`, '-serial', 'chardev:console0'] : ['-serial', 'stdio']),
+    '-serial', 'stdio',
     '-no-reboot',
     '-kernel', spec.kernel,
     ...(spec.initrd ? ['-initrd', spec.initrd] : []),
@@ -86,11 +84,11 @@ export function bootArgs(spec: BootSpec): string[] {
 }
 
 /**
- * Boots the guest in its own process group; the serial console goes to spec.consoleFile (QEMU writes it,
- * the caller follows it). The caller must stop() it (and registers that as a cleanup for Ctrl-C).
+ * Boots the guest in its own process group and hands every chunk of serial console output to
+ * onConsole. The caller must stop() it (and registers that as a cleanup for Ctrl-C).
  */
-export function launchQemu(spec: BootSpec & { consoleFile: string }, logFile?: string): StreamingProcess {
-  return startStreaming(QEMU_AARCH64, bootArgs(spec), { onStdout: () => {}, logFile });
+export function launchQemu(spec: BootSpec, onConsole: (chunk: string) => void, logFile?: string): StreamingProcess {
+  return startStreaming(QEMU_AARCH64, bootArgs(spec), { onStdout: onConsole, logFile });
 }
 
 /**

@@ -31,13 +31,6 @@ describe('qemu-system-aarch64 argv', () => {
     ]);
   });
 
-  it('writes the serial console to a file when given one (QEMU appends it; commas doubled), else to stdio', () => {
-    const args = bootArgs({ ...spec, consoleFile: '/logs/a,b/console.log' });
-    expect(args.slice(args.indexOf('-chardev'), args.indexOf('-chardev') + 4)).toEqual(['-chardev', 'file,id=console0,path=/logs/a,,b/console.log,append=on', '-serial', 'chardev:console0']);
-    expect(args).not.toContain('stdio');
-    expect(bootArgs(spec)).not.toContain('-chardev');
-  });
-
   it('passes credentials as fw_cfg items: secrets as 0600 files (never in argv), commas doubled', () => {
     const dir = tempDir();
     const { credentials } = smokeTestIdentity({ mcc: '001', mnc: '01' }, { 'vvehicle.ue.gnb-search-list': '10.0.0.1,10.0.0.2' });
