@@ -11,8 +11,6 @@ export interface BitbakeRunOptions {
   signal?: AbortSignal;
   /** Progress text for listr2 (`bitbake  2,314/4,060 tasks · ueransim do_compile`). */
   onProgress: (text: string) => void;
-  /** Every line, for callers that need the output itself (show-layers). */
-  onLine?: (line: string) => void;
   logFile: string;
 }
 
@@ -47,7 +45,6 @@ export async function runBitbake(setup: ContainerSetup, command: BitbakeCommand,
       lines++;
       recent.push(line);
       if (recent.length > 40) recent.shift();
-      options.onLine?.(line);
       if (parser.feed(line)) {
         const text = parser.progressText();
         if (text) options.onProgress(text);

@@ -3,9 +3,10 @@ import { join } from 'node:path';
 import { ToolError } from '../errors.js';
 import type { PipelineState, StageTask } from '../stages/types.js';
 import { throttledProgress } from '../stages/progress.js';
-import { recipesInTaskGraph, unexpectedWarnings, type BitbakeCommand } from '../tools/bitbake.js';
+import { recipesInTaskGraph, unexpectedWarnings } from '../tools/bitbake.js';
 import { runBitbake } from './bitbake-run.js';
 import { buildPaths } from './configure.js';
+import { configuredLayerNames } from './configured-layers.js';
 import { containerSetupFor } from './container-setup.js';
 
 /** Recipes that must be in the task graph for each enabled component of the plan. */
@@ -33,35 +34,30 @@ export interface CheckReport {
   logFile: string;
 }
 
-/** show-layers, -p, -g <target> in the container, offline; then judge warnings and the task graph. */
+/**
+ * `bitbake -g <target>` in the container, offline; then judge warnings and the task graph. One bitbake
+ * run: -g parses every recipe before it resolves the graph (the same parse, errors and warnings as
+ * `bitbake -p`), so a separate -p would only load the parse cache a second time, and the layer list
+ * comes from the conf files bitbake read (configured-layers.ts) instead of a show-layers server start.
+ */
 export async function runChecks(state: PipelineState, task: StageTask): Promise<CheckReport> {
   const setup = containerSetupFor(state);
   const logFile = state.bitbakeLog!;
   const target = state.context.plan.image.target;
-  const warnings: string[] = [];
-  const layerLines: string[] = [];
-  const steps: { title: string; command: BitbakeCommand }[] = [
-    { title: 'bitbake-layers show-layers', command: { kind: 'show-layers' } },
-    { title: 'bitbake -p (parse every recipe)', command: { kind: 'parse' } },
-    { title: `bitbake -g ${target} (task graph)`, command: { kind: 'graph', target } },
-  ];
-  for (const step of steps) {
-    task.output = step.title;
-    const report = throttledProgress((text) => (task.output = `${step.title}: ${text}`));
-    const result = await runBitbake(setup, step.command, {
-      network: 'none',
-      signal: state.signal,
-      logFile,
-      onProgress: report,
-      onLine: step.command.kind === 'show-layers' ? (line) => layerLines.push(line) : undefined,
-    });
-    warnings.push(...unexpectedWarnings(result.summary.warnings));
-  }
-  const topdir = buildPaths(state.context.plan, state.context.workDir).topdir;
-  const dotFile = join(topdir, 'task-depends.dot');
+  const title = `bitbake -g ${target} (parse every recipe, then the task graph)`;
+  task.output = title;
+  const result = await runBitbake(setup, { kind: 'graph', target }, {
+    network: 'none',
+    signal: state.signal,
+    logFile,
+    onProgress: throttledProgress((text) => (task.output = `${title}: ${text}`)),
+  });
+  const warnings = unexpectedWarnings(result.summary.warnings);
+  const paths = buildPaths(state.context.plan, state.context.workDir);
+  const dotFile = join(paths.topdir, 'task-depends.dot');
   if (!existsSync(dotFile)) throw new ToolError('bitbake -g', 1, '', `bitbake -g did not write ${dotFile}`);
   const recipes = recipesInTaskGraph(readFileSync(dotFile, 'utf8'));
-  const report = judge(state, recipes, warnings, layerLines, logFile);
+  const report = judge(state, recipes, warnings, configuredLayerNames(paths.conf), logFile);
   if (report.warnings.length || report.missing.length || report.forbiddenPresent.length) {
     const problems = [
       ...report.warnings.map((w) => `unexpected ${w}`),
@@ -73,13 +69,12 @@ export async function runChecks(state: PipelineState, task: StageTask): Promise<
   return report;
 }
 
-export function judge(state: PipelineState, recipes: Set<string>, warnings: string[], layerLines: string[], logFile: string): CheckReport {
+export function judge(state: PipelineState, recipes: Set<string>, warnings: string[], layers: string[], logFile: string): CheckReport {
   const present: CheckReport['present'] = [];
   const missing: CheckReport['missing'] = [];
   for (const { component, recipes: wanted } of expectedRecipes(state)) {
     for (const recipe of wanted) (recipes.has(recipe) ? present : missing).push({ component, recipe });
   }
-  const layers = layerLines.filter((l) => l.includes('/') && !l.startsWith('NOTE:')).map((l) => l.trim().split(/\s+/)[0]!);
   const forbiddenPresent = [...recipes].filter((r) => FORBIDDEN_RECIPES.some((f) => f.pattern.test(r))).sort();
   return { layers, present, missing, forbiddenPresent, warnings, logFile };
 }

@@ -15,7 +15,8 @@ export const CHECK_MIN_FREE_GIB = 10;
 
 /**
  * `vvehicle check`: the fast gate before an hours-long build. sources → layer → configure → builder,
- * then in the container, offline: show-layers, bitbake -p, bitbake -g <target>; fails on errors,
+ * then ONE bitbake run in the container, offline: bitbake -g <target>, which parses every recipe first
+ * (what bitbake -p does) and then resolves the task graph; fails on errors,
  * unexpected WARNING lines, a component missing from the task graph, or connman in it.
  */
 export async function checkCommand(options: RunOptions): Promise<string> {
@@ -32,7 +33,7 @@ export async function checkCommand(options: RunOptions): Promise<string> {
     if (!proven) await requireRunnableEngine(engine!);
     await runStages(state, [sourcesStage, layerStage, configureStage, builderStage], [
       {
-        title: `check: bitbake-layers show-layers, bitbake -p, bitbake -g (in the container, ${servers.length ? `with network for the hash server ${servers.join(', ')}` : 'offline'})`,
+        title: `check: bitbake -g ${context.plan.image.target}, parsing every recipe (in the container, ${servers.length ? `with network for the hash server ${servers.join(', ')}` : 'offline'})`,
         task: async (s, task) => {
           report = await runChecks(s, task);
         },

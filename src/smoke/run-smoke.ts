@@ -14,7 +14,6 @@ import { STAGES } from './console-patterns.js';
 import { BootExpectations } from './expectations.js';
 import { healthProblems, parseHealth } from './health.js';
 import { credentialFwCfg, type SmokeIdentity } from './identity.js';
-import { smokeJunitXml } from './junit.js';
 import { planProbes, runProbe, type ProbeSpec } from './probes.js';
 import type { HealthReport, ProbeResult, SmokeResult } from './types.js';
 
@@ -104,7 +103,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
   let t0 = performance.now();
   const now = () => performance.now() - t0;
   /** A ToolError before the guest spoke: record it as the failed "QEMU starts" case, with its command and output in the console log. */
-  const startFailure = (error: unknown): unknown => {
+  const startFailure = async (error: unknown): Promise<unknown> => {
     if (!(error instanceof ToolError) || inputs.signal.aborted) return error;
     appendFileSync(consoleLog, `$ ${error.command}\n${error.tail ? `${error.tail.trimEnd()}\n` : ''}`);
     const message = error.message.split('\n')[0]!;
@@ -120,7 +119,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       probes: [],
       failure: { stage: 'start', message },
     };
-    if (inputs.junit) result.junit = writeJunit(inputs.junit, result);
+    if (inputs.junit) result.junit = await writeJunit(inputs.junit, result);
     return new SmokeStartError(error, result);
   };
   try {
@@ -130,8 +129,8 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     writeFileSync(consoleLog, '');
     // qemu-img makes the overlay while the ports for QEMU's argv are found
     const [, [metricsPort, otelPort]] = await Promise.all([
-      createOverlay(disk, overlay, { signal: inputs.signal }).catch((error: unknown) => {
-        throw startFailure(error);
+      createOverlay(disk, overlay, { signal: inputs.signal }).catch(async (error: unknown) => {
+        throw await startFailure(error);
       }),
       freePorts(2),
     ]);
@@ -208,7 +207,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     try {
       qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk: overlay, cmdline, forwards, fwCfg }, onConsole);
     } catch (error) {
-      throw startFailure(error);
+      throw await startFailure(error);
     }
     const unregisterQemu = onCleanup(() => qemu.stop());
     inputs.onProgress?.(`QEMU started (${inputs.accel.accel}: ${inputs.accel.reason}), pid ${qemu.pid}`);
@@ -229,7 +228,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
         if (first !== 'decided') {
           const code = first.exitCode ?? first.signal ?? 'unknown';
           if (!sawOutput && first.exitCode !== 0) {
-            throw startFailure(new ToolError(qemu.command, first.exitCode ?? 1, first.stderr, `QEMU could not start (exit ${code})`));
+            throw await startFailure(new ToolError(qemu.command, first.exitCode ?? 1, first.stderr, `QEMU could not start (exit ${code})`));
           }
           onConsole(lines.flush() + '\n');
           expectations.abort(`QEMU exited (${code}) before the boot was decided${first.stderr.trim() ? `: ${first.stderr.trim().split('\n').pop()}` : ''}`, now());
@@ -260,7 +259,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       probes: probes.map((p) => ({ ...p, durationMs: Math.round(p.durationMs) })),
       ...(failure ? { failure } : {}),
     };
-    if (inputs.junit) result.junit = writeJunit(inputs.junit, result);
+    if (inputs.junit) result.junit = await writeJunit(inputs.junit, result);
     return result;
   } finally {
     await new Promise<void>((r) => (log ? log.end(() => r()) : r()));
@@ -287,8 +286,12 @@ function checkInputs(disk: string, kernel: string, initrd: string | undefined): 
   }
 }
 
-/** Writes the JUnit report of a result; returns its absolute path. */
-function writeJunit(path: string, result: SmokeResult): string {
+/**
+ * Writes the JUnit report of a result; returns its absolute path. The JUnit builder (a 250 kB bundle) is
+ * loaded only here: a smoke without --junit never compiles it before QEMU starts.
+ */
+async function writeJunit(path: string, result: SmokeResult): Promise<string> {
+  const { smokeJunitXml } = await import('./junit.js');
   const junitPath = resolve(path);
   writeAtomically(junitPath, smokeJunitXml(result));
   return junitPath;

@@ -6,7 +6,7 @@ import { useEngine } from './engines.js';
 import { makeFakeSources, writeProjectFile, type FakeSources } from './git-repos.js';
 import { stubBuilderImage } from './stub-builder.js';
 
-export const STUB_ENV = ['STUB_MARK', 'STUB_BITBAKE_LOG', 'STUB_DELAY', 'STUB_EXIT_CODE', 'STUB_GRAPH', 'STUB_PARSE_LOG'];
+export const STUB_ENV = ['STUB_MARK', 'STUB_BITBAKE_LOG', 'STUB_DELAY', 'STUB_EXIT_CODE', 'STUB_GRAPH', 'STUB_GRAPH_LOG'];
 
 export interface BuildProject {
   engine: Engine;

@@ -45,13 +45,20 @@ export async function makeRepo(root: string, name: string, files: Record<string,
   return repo;
 }
 
-/** The repos of the embedded profile, with their layer directories (each with a conf/layer.conf placeholder). */
-export const PROFILE_REPOS: Record<string, { url: string; layers: string[] }> = {
-  poky: { url: 'https://git.yoctoproject.org/poky', layers: ['meta', 'meta-poky'] },
-  'meta-lts-mixins': { url: 'https://git.yoctoproject.org/meta-lts-mixins', layers: ['.'] },
-  'meta-openembedded': { url: 'https://git.openembedded.org/meta-openembedded', layers: ['meta-oe', 'meta-python', 'meta-networking', 'meta-filesystems'] },
-  'meta-clang': { url: 'https://github.com/kraj/meta-clang', layers: ['.'] },
-  'meta-agl': { url: 'https://gerrit.automotivelinux.org/gerrit/AGL/meta-agl', layers: ['meta-agl-core', 'meta-agl-bsp'] },
+/**
+ * The repos of the embedded profile, with their layer directories, each with a conf/layer.conf placeholder
+ * holding the real layer's BBFILE_COLLECTIONS line (the pinned checkouts' names, which `check` reports).
+ */
+export const PROFILE_REPOS: Record<string, { url: string; layers: string[]; collections: string[] }> = {
+  poky: { url: 'https://git.yoctoproject.org/poky', layers: ['meta', 'meta-poky'], collections: ['core', 'yocto'] },
+  'meta-lts-mixins': { url: 'https://git.yoctoproject.org/meta-lts-mixins', layers: ['.'], collections: ['scarthgap-rust-mixin'] },
+  'meta-openembedded': {
+    url: 'https://git.openembedded.org/meta-openembedded',
+    layers: ['meta-oe', 'meta-python', 'meta-networking', 'meta-filesystems'],
+    collections: ['openembedded-layer', 'meta-python', 'networking-layer', 'filesystems-layer'],
+  },
+  'meta-clang': { url: 'https://github.com/kraj/meta-clang', layers: ['.'], collections: ['clang-layer'] },
+  'meta-agl': { url: 'https://gerrit.automotivelinux.org/gerrit/AGL/meta-agl', layers: ['meta-agl-core', 'meta-agl-bsp'], collections: ['aglcore', 'aglbsp'] },
 };
 
 export interface FakeSources {
@@ -63,8 +70,8 @@ export interface FakeSources {
 /** Local stand-ins for the profile's five layer repositories, reachable only through rewrite rules. */
 export async function makeFakeSources(root: string): Promise<FakeSources> {
   const repos: Record<string, TestRepo> = {};
-  for (const [name, { layers }] of Object.entries(PROFILE_REPOS)) {
-    const files = Object.fromEntries(layers.map((l) => [join(l, 'conf/layer.conf'), `# ${name}/${l} placeholder\n`]));
+  for (const [name, { layers, collections }] of Object.entries(PROFILE_REPOS)) {
+    const files = Object.fromEntries(layers.map((l, i) => [join(l, 'conf/layer.conf'), `# ${name}/${l} placeholder\nBBFILE_COLLECTIONS += "${collections[i]}"\n`]));
     repos[name] = await makeRepo(root, name, files);
   }
   const rewriteFlags = Object.entries(PROFILE_REPOS).map(([name, { url }]) => `${url}=${repos[name]!.url}`);
