@@ -32,19 +32,13 @@ export async function makeDisks(base: string, disks: readonly string[], storage:
   if (!disks.length) return;
   for (const dir of new Set(disks.map((d) => dirname(d)))) mkdirSync(dir, { recursive: true });
   if (storage === 'copy') {
-    await eachLimited(disks, options.parallel ?? 4, async (disk, done) => {
-      await copyInto(base, disk, options.signal);
-      options.onDisk?.(done(), disks.length, disk);
-    });
+    await copyAll(base, disks, options.parallel ?? 4, options);
     return;
   }
   const template = tempSibling(join(dirname(disks[0]!), 'overlay.qcow2'), 'template');
   try {
     await createOverlay(base, template, { signal: options.signal, logFile: options.logFile });
-    await eachLimited(disks, options.parallel ?? 16, async (disk, done) => {
-      await copyInto(template, disk, options.signal);
-      options.onDisk?.(done(), disks.length, disk);
-    });
+    await copyAll(template, disks, options.parallel ?? 16, options);
   } finally {
     rmSync(template, { force: true });
   }
@@ -62,6 +56,27 @@ const FILES_PER_VEHICLE = 64 * 1024;
 export async function spaceNeeded(base: string, virtualSize: number, count: number, storage: Storage, options: { signal?: AbortSignal } = {}): Promise<number> {
   const perDisk = storage === 'overlay' ? await measureEmptyQcow2(virtualSize, options) : statSync(base).blocks * 512;
   return (count + (storage === 'overlay' ? 1 : 0)) * perDisk + count * FILES_PER_VEHICLE;
+}
+
+/**
+ * Copies `source` to every disk, several at once. A full disk is reported with what the disks not yet made need:
+ * copies run in parallel, so one disk's size understates it (after the failed copies are removed, the free space
+ * could exceed a single disk and the message would not say why it failed).
+ */
+async function copyAll(source: string, disks: readonly string[], limit: number, options: StorageOptions): Promise<void> {
+  let made = 0;
+  try {
+    await eachLimited(disks, limit, async (disk, done) => {
+      await copyInto(source, disk, options.signal);
+      made = done();
+      options.onDisk?.(made, disks.length, disk);
+    });
+  } catch (error) {
+    if (error instanceof DiskSpaceError && error.code !== 'EROFS') {
+      throw new DiskSpaceError(error.code, error.path, (disks.length - made) * statSync(source).blocks * 512);
+    }
+    throw error;
+  }
 }
 
 /** Copy to a temp name, then rename: a disk path either holds a whole disk or nothing. */
