@@ -154,6 +154,24 @@ export function buildEnvCommand(plan: BuildPlan, workDir: string, command: reado
 }
 
 /**
+ * Where screen keeps its sockets when there is no terminal: a directory that cannot exist, named to say why.
+ * Without a terminal, knotty cannot attach the devshell's screen session (it only warns "connect in another terminal
+ * with screen -r …", which nobody can inside the container) and bitbake would wait for it forever. With this,
+ * screen fails at once ("Cannot access /nonexistent/…") and so does the task. It reaches screen through
+ * BB_ORIGENV (terminal.bbclass hands the original environment to the terminal), which is not part of bitbake's
+ * configuration hash: no reparse when a run without a terminal follows one with.
+ */
+export const NO_TERMINAL_SCREENDIR = '/nonexistent/vvehicle-devshell-needs-a-terminal';
+
+/** The `<engine> run` spec of `vvehicle shell` / `vvehicle bitbake`: the build env sourced, network on. */
+export function attachedRunSpec(setup: ContainerSetup, name: string, command: readonly string[], tty: boolean): RunSpec {
+  const spec = runSpec(setup, name, buildEnvCommand(setup.plan, setup.workDir, command), 'default');
+  // like kas-container: a terminal in, a terminal out (-i -t) only when we have one; otherwise the container's stdin
+  // is closed, so nothing in it waits for input that never comes (CI), and neither does a devshell (see above)
+  return tty ? { ...spec, interactive: { tty: true } } : { ...spec, env: { ...spec.env, SCREENDIR: NO_TERMINAL_SCREENDIR } };
+}
+
+/**
  * Runs a command in the builder container attached to our terminal (the build env sourced, network on):
  * `vvehicle shell` and `vvehicle bitbake`. The container is removed when it ends, on failure and on SIGINT.
  */
@@ -163,9 +181,7 @@ export async function runAttachedInContainer(
   options: { tty: boolean; logFile: string; signal?: AbortSignal },
 ): Promise<ContainerRunResult> {
   const name = containerName(setup.plan.profile);
-  // like kas-container: a terminal in, a terminal out (-i -t) only when we have one; otherwise the container's stdin
-  // is closed, so nothing in it waits for input that never comes (CI)
-  const spec = { ...runSpec(setup, name, buildEnvCommand(setup.plan, setup.workDir, command), 'default'), ...(options.tty ? { interactive: { tty: true } } : {}) };
+  const spec = attachedRunSpec(setup, name, command, options.tty);
   const forget = onCleanup(() => removeContainer(setup.engine, name));
   let ended = false;
   try {
