@@ -101,6 +101,8 @@ describe('variables passed into the container', () => {
     // not passed through to bitbake's datastore (that would change its configuration hash: a full reparse)
     expect(noTty.join(' ')).not.toContain('BB_ENV_PASSTHROUGH_ADDITIONS');
     expect(noTty.slice(noTty.indexOf('localhost/x') + 1)).toEqual(onTty.slice(onTty.indexOf('localhost/x') + 1));
+    // build and check run bitbake without a terminal too (`vvehicle build --task devshell`)
+    expect(runArgv(runSpec(setup, 'n', ['bitbake', '-c', 'devshell', 'x'], 'none'))).toContain(`SCREENDIR=${NO_TERMINAL_SCREENDIR}`);
   });
 });
 
