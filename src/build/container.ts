@@ -59,6 +59,17 @@ export function containerEnv(plan: BuildPlan, workDir: string, passEnv: readonly
   };
 }
 
+/**
+ * Where screen keeps its sockets when there is no terminal: a directory that cannot exist, named to say why.
+ * Without a terminal, knotty cannot attach the devshell's screen session (it only warns "connect in another terminal
+ * with screen -r …", which nobody can inside the container) and bitbake would wait for it forever (`vvehicle build --task
+ * devshell`, `vvehicle bitbake -- -c devshell R | tee`). With this,
+ * screen fails at once ("Cannot access /nonexistent/…") and so does the task. It reaches screen through
+ * BB_ORIGENV (terminal.bbclass hands the original environment to the terminal), which is not part of bitbake's
+ * configuration hash: no reparse when a run without a terminal follows one with.
+ */
+export const NO_TERMINAL_SCREENDIR = '/nonexistent/vvehicle-devshell-needs-a-terminal';
+
 export function runSpec(setup: ContainerSetup, name: string, command: readonly string[], network: RunSpec['network']): RunSpec {
   return {
     engine: setup.engine.name,
@@ -69,7 +80,8 @@ export function runSpec(setup: ContainerSetup, name: string, command: readonly s
     hostGid: process.getgid?.() ?? 0,
     mounts: [...buildMounts(setup.plan, setup.workDir), ...(setup.hostMounts ?? [])],
     workdir: buildPaths(setup.plan, setup.workDir).topdir,
-    env: containerEnv(setup.plan, setup.workDir, setup.passEnv),
+    // no terminal here (build, check, a pipe): see NO_TERMINAL_SCREENDIR; only attachedRunSpec on a tty drops it
+    env: { ...containerEnv(setup.plan, setup.workDir, setup.passEnv), SCREENDIR: NO_TERMINAL_SCREENDIR },
     passEnv: setup.passEnv,
     network: setup.widenNetwork?.(network) ?? network,
     kvm: setup.kvm,
@@ -153,6 +165,16 @@ export function buildEnvCommand(plan: BuildPlan, workDir: string, command: reado
   return ['sh', '-c', BUILD_ENV_SCRIPT, 'vvehicle-shell', repoDir(workDir, poky), buildPaths(plan, workDir).topdir, ...command];
 }
 
+/** The `<engine> run` spec of `vvehicle shell` / `vvehicle bitbake`: the build env sourced, network on. */
+export function attachedRunSpec(setup: ContainerSetup, name: string, command: readonly string[], tty: boolean): RunSpec {
+  const spec = runSpec(setup, name, buildEnvCommand(setup.plan, setup.workDir, command), 'default');
+  // like kas-container: a terminal in, a terminal out (-i -t) only when we have one; otherwise the container's stdin
+  // is closed, so nothing in it waits for input that never comes (CI), and neither does a devshell (NO_TERMINAL_SCREENDIR)
+  if (!tty) return spec;
+  const { SCREENDIR: _noTerminal, ...env } = spec.env;
+  return { ...spec, env, interactive: { tty: true } };
+}
+
 /**
  * Runs a command in the builder container attached to our terminal (the build env sourced, network on):
  * `vvehicle shell` and `vvehicle bitbake`. The container is removed when it ends, on failure and on SIGINT.
@@ -163,9 +185,7 @@ export async function runAttachedInContainer(
   options: { tty: boolean; logFile: string; signal?: AbortSignal },
 ): Promise<ContainerRunResult> {
   const name = containerName(setup.plan.profile);
-  // like kas-container: a terminal in, a terminal out (-i -t) only when we have one; otherwise the container's stdin
-  // is closed, so nothing in it waits for input that never comes (CI)
-  const spec = { ...runSpec(setup, name, buildEnvCommand(setup.plan, setup.workDir, command), 'default'), ...(options.tty ? { interactive: { tty: true } } : {}) };
+  const spec = attachedRunSpec(setup, name, command, options.tty);
   const forget = onCleanup(() => removeContainer(setup.engine, name));
   let ended = false;
   try {

@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NO_TERMINAL_SCREENDIR } from '../../src/build/container.js';
 import { packageRoot } from '../../src/package-paths.js';
 import { leftoverContainers, STUB_ENV } from '../helpers/build-project.js';
 import { testEngine, useEngine } from '../helpers/engines.js';
@@ -84,6 +85,7 @@ describe('on a terminal', () => {
     }
     expect(readFileSync(join(topdir, 'stub-record'), 'utf8')).toMatch(/argv=bitbake -c devshell ueransim\nuid=.*\n(.*\n){3}devshell=ueransim tty=\/dev\/pts\/\d+\n/);
     expect(runLines(work).at(-1)).toContain(' --interactive --tty ');
+    expect(runLines(work).at(-1)).not.toContain('SCREENDIR');
   });
 });
 
@@ -98,6 +100,8 @@ describe('without a terminal', () => {
     const lines = runLines(work);
     expect(lines.at(-1)).not.toContain('--interactive');
     expect(lines.at(-1)).not.toContain('--tty');
+    // real bitbake's devshell would start a detached screen nobody can attach and wait for it: screen gets no socket dir
+    expect(lines.at(-1)).toContain(` --env SCREENDIR=${NO_TERMINAL_SCREENDIR} `);
 
     const shell = spawnSync('node', [cli, 'shell', '-c', config, '-w', join(root, 'work-notty-shell')], { encoding: 'utf8', env: env(), input: 'echo hi\n' });
     expect(shell.status).toBe(2);

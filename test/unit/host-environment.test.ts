@@ -2,7 +2,7 @@ import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { runArgv } from '../../src/build/container-argv.js';
-import { runSpec, type ContainerSetup } from '../../src/build/container.js';
+import { attachedRunSpec, NO_TERMINAL_SCREENDIR, runSpec, type ContainerSetup } from '../../src/build/container.js';
 import { hostMounts, hostPathOverrides, passedVariables } from '../../src/build/host-environment.js';
 import { loadConfig } from '../../src/config/load.js';
 import { openContext } from '../../src/context.js';
@@ -85,6 +85,24 @@ describe('variables passed into the container', () => {
     expect(argv.join(' ')).toContain('--env http_proxy --env HTTPS_PROXY');
     expect(argv.join(' ')).not.toContain('proxy:3128');
     expect(argv.join(' ')).toContain('--volume /srv/mirror:/srv/mirror:ro');
+  });
+
+  it('vvehicle shell/bitbake: -i -t on a terminal; without one no stdin and a SCREENDIR screen cannot use, so a devshell fails instead of waiting forever', () => {
+    const p = project('');
+    const context = openContext({ config: p.file }, p.dir, {});
+    const setup = { engine: { name: 'podman', globalArgs: [] }, image: 'localhost/x', plan: context.plan, workDir: context.workDir, kvm: false, passEnv: [] } as unknown as ContainerSetup;
+    const onTty = runArgv(attachedRunSpec(setup, 'n', ['bitbake', '-c', 'devshell', 'x'], true));
+    expect(onTty).toEqual(expect.arrayContaining(['--interactive', '--tty']));
+    expect(onTty.join(' ')).not.toContain('SCREENDIR');
+    const noTty = runArgv(attachedRunSpec(setup, 'n', ['bitbake', '-c', 'devshell', 'x'], false));
+    expect(noTty).not.toContain('--interactive');
+    expect(noTty).not.toContain('--tty');
+    expect(noTty).toContain(`SCREENDIR=${NO_TERMINAL_SCREENDIR}`);
+    // not passed through to bitbake's datastore (that would change its configuration hash: a full reparse)
+    expect(noTty.join(' ')).not.toContain('BB_ENV_PASSTHROUGH_ADDITIONS');
+    expect(noTty.slice(noTty.indexOf('localhost/x') + 1)).toEqual(onTty.slice(onTty.indexOf('localhost/x') + 1));
+    // build and check run bitbake without a terminal too (`vvehicle build --task devshell`)
+    expect(runArgv(runSpec(setup, 'n', ['bitbake', '-c', 'devshell', 'x'], 'none'))).toContain(`SCREENDIR=${NO_TERMINAL_SCREENDIR}`);
   });
 });
 
