@@ -82,7 +82,10 @@ export async function applyPatches(dir: string, repo: PlannedGitRepo, options: R
 
 /** After a failed patch: no am session left, HEAD back at the pinned commit, no stray files. */
 async function restoreBase(dir: string, repo: PlannedGitRepo, mail: boolean, options: RunOptions): Promise<void> {
-  if (mail || existsSync(join(dir, '.git', 'rebase-apply'))) await gitProbe(['-C', dir, 'am', '--abort'], options);
+  // `am --abort` writes a reflog entry, so it needs an identity: on a machine with no git identity configured
+  // (a fresh CI root) it fails with "Committer identity unknown" and leaves the session behind
+  if (mail || existsSync(join(dir, '.git', 'rebase-apply'))) await gitProbe(['-C', dir, ...NEUTRAL, 'am', '--abort'], { ...options, env: { ...options.env, ...IDENTITY } });
+  rmSync(join(dir, '.git', 'rebase-apply'), { recursive: true, force: true });
   await detachedCheckout(dir, repo.commit, true, options);
 }
 

@@ -162,7 +162,13 @@ describe('path repositories and patches', () => {
     const yml = readFileSync(p.config, 'utf8').replace(/( +)10-layer-conf:\n/, '$130-broken:\n$1  path: patches/broken/0001-broken.patch\n$110-layer-conf:\n');
     writeFileSync(p.config, yml);
     const line = yml.split('\n').findIndex((l) => l.includes('patches/broken/0001-broken.patch')) + 1;
-    const r = await runCli(['sources', '-c', p.config, '-w', work, ...p.rewrite]);
+    // as on a fresh CI machine: no git identity configured (git am --abort needs one unless we give it)
+    const globalConfig = process.env.GIT_CONFIG_GLOBAL;
+    process.env.GIT_CONFIG_GLOBAL = '/dev/null';
+    const r = await runCli(['sources', '-c', p.config, '-w', work, ...p.rewrite]).finally(() => {
+      if (globalConfig === undefined) delete process.env.GIT_CONFIG_GLOBAL;
+      else process.env.GIT_CONFIG_GLOBAL = globalConfig;
+    });
     expect(r.code).toBe(2);
     expect(r.stderr).toMatch(new RegExp(`vvehicle\\.yml:${line}:\\d+: sources\\.repos\\.poky\\.patches\\.30-broken: \\S+0001-broken\\.patch does not apply to poky at [0-9a-f]{12}: error: patch failed: meta/conf/layer\\.conf:1`));
     const poky = join(work, 'sources/poky');
