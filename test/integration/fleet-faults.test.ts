@@ -139,14 +139,19 @@ describe('fleet up meets a fault of the machine', () => {
     });
 
     const asUser = (args: string[], extra: { pauseAt?: string; env?: Record<string, string> } = {}) => startCli(args, { ...extra, user: libvirtd });
+    /** A fleet dir of the libvirtd's own user, planned with `count` vehicles on that libvirtd. */
+    const planAsUser = async (dirName: string, name: string, count: number) => {
+      const dir = join(userRoot, dirName);
+      mkdirSync(dir);
+      chownTree(dir, libvirtd.user.uid, libvirtd.user.gid);
+      const planned = asUser(['fleet', 'plan', '--dir', dir, '--image', published.manifest, '--count', String(count), '--name', name, '--host', `${libvirtd.uri},cores=2`, '--cpu-pinning', 'off', '--memory', '512', '--vcpus', '1']);
+      expect(await planned.exited, planned.stderr()).toBe(0);
+      return dir;
+    };
     const domains = async () => (await command('virsh', ['-q', '-c', libvirtd.uri, 'list', '--all', '--name'])).split('\n').map((l) => l.trim()).filter(Boolean).sort();
 
     it('libvirtd stops during up: one message naming it and the fix, the vehicles made so far listed; down cleans up once it is back', async () => {
-      const dir = join(userRoot, 'fleet');
-      mkdirSync(dir);
-      chownTree(dir, libvirtd.user.uid, libvirtd.user.gid);
-      const planned = asUser(['fleet', 'plan', '--dir', dir, '--image', published.manifest, '--count', '3', '--name', 'ffdown', '--host', `${libvirtd.uri},cores=2`, '--cpu-pinning', 'off', '--memory', '512', '--vcpus', '1']);
-      expect(await planned.exited, planned.stderr()).toBe(0);
+      const dir = await planAsUser('fleet', 'ffdown', 3);
 
       const up = asUser(['fleet', 'up', '--dir', dir, '--parallel', '1'], { pauseAt: 'fleet-up:first-started' });
       try {
@@ -180,11 +185,7 @@ describe('fleet up meets a fault of the machine', () => {
     }, 600_000);
 
     it('libvirtd hangs during up (accepts, never answers): a bounded wait, then the same message; down once it answers again', async () => {
-      const dir = join(userRoot, 'hung');
-      mkdirSync(dir);
-      chownTree(dir, libvirtd.user.uid, libvirtd.user.gid);
-      const planned = asUser(['fleet', 'plan', '--dir', dir, '--image', published.manifest, '--count', '2', '--name', 'ffhung', '--host', `${libvirtd.uri},cores=2`, '--cpu-pinning', 'off', '--memory', '512', '--vcpus', '1']);
-      expect(await planned.exited, planned.stderr()).toBe(0);
+      const dir = await planAsUser('hung', 'ffhung', 2);
       const up = asUser(['fleet', 'up', '--dir', dir, '--parallel', '1'], { pauseAt: 'fleet-up:first-started', env: { VVEHICLE_LIBVIRT_TIMEOUT: '20' } });
       try {
         await up.paused;
