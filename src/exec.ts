@@ -118,8 +118,8 @@ export interface StreamingProcess {
 export interface StreamingOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
-  /** Called with every chunk of stdout, decoded as UTF-8. */
-  onStdout: (chunk: string) => void;
+  /** Called with every chunk of stdout, decoded as UTF-8; without it, stdout is not read (goes nowhere). */
+  onStdout?: (chunk: string) => void;
   /** Append the command line and stderr to this log file. */
   logFile?: string;
 }
@@ -137,14 +137,18 @@ export function startStreaming(file: string, args: readonly string[], options: S
     env: options.env,
     detached: true,
     stdin: 'ignore',
+    stdout: options.onStdout ? 'pipe' : 'ignore',
     buffer: false,
     reject: false,
     encoding: 'utf8',
   });
   let stderr = '';
   let done = false;
-  child.stdout?.setEncoding('utf8');
-  child.stdout?.on('data', (chunk: string) => options.onStdout(chunk));
+  const onStdout = options.onStdout;
+  if (onStdout) {
+    child.stdout?.setEncoding('utf8');
+    child.stdout?.on('data', (chunk: string) => onStdout(chunk));
+  }
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-16_384);

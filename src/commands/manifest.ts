@@ -1,7 +1,8 @@
 import { buildPaths } from '../build/configure.js';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
-import { DEFAULT_SMOKE_FILE, writeManifest } from '../image/manifest.js';
+import { writeManifest } from '../image/manifest.js';
+import { DEFAULT_SMOKE_FILE } from '../image/smoke-file.js';
 import { manifestJsonSchema, type Manifest } from '../image/manifest-schema.js';
 import { readSmokeResult } from '../image/smoke-input.js';
 import { verifyManifest } from '../image/verify.js';

@@ -4,7 +4,7 @@ import { SmokeFailure, UserError } from '../errors.js';
 import { chooseAccel, readHostFacts, type Accel } from '../host/accel.js';
 import { writeFileAtomic } from '../image/atomic.js';
 import { CONVERT_RESULT_FILE, readConvertResult } from '../image/convert-result.js';
-import { DEFAULT_SMOKE_FILE } from '../image/manifest.js';
+import { DEFAULT_SMOKE_FILE } from '../image/smoke-file.js';
 import { runSignal } from '../signals.js';
 import { smokeIdentity } from '../smoke/identity.js';
 import { requiredUnits } from '../smoke/required-units.js';

@@ -16,8 +16,6 @@ import type { SmokeInput } from './smoke-input.js';
 
 /** The kernel command line the image boots with (AGL's qemuarm64 console settings). */
 export const BOOT_CMDLINE = 'root=/dev/vda rw console=ttyAMA0,115200n8';
-/** Where `vvehicle manifest` looks for a smoke result when none is named. */
-export const DEFAULT_SMOKE_FILE = 'smoke.json';
 /** Names the smoke outputs get next to the manifest (and in the published version). */
 export const SMOKE_JUNIT = 'junit.xml';
 export const SMOKE_CONSOLE = 'console.log';

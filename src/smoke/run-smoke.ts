@@ -1,4 +1,4 @@
-import { appendFileSync, createWriteStream, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, writeFileSync, type WriteStream } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, writeFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { freePorts } from '../host/free-ports.js';
 import { tmpdir } from 'node:os';
@@ -8,7 +8,6 @@ import { ToolError, UserError } from '../errors.js';
 import type { AccelChoice } from '../host/accel.js';
 import { onCleanup } from '../signals.js';
 import { launchQemu, machineFor, type HostForward } from '../tools/qemu.js';
-import { createOverlay } from '../tools/qemu-img.js';
 import { ConsoleLines } from './console-lines.js';
 import { STAGES } from './console-patterns.js';
 import { BootExpectations } from './expectations.js';
@@ -53,8 +52,8 @@ export interface SmokeInputs {
 }
 
 /**
- * QEMU could not start the guest (qemu-img could not make the overlay, QEMU is missing, or exited
- * before the guest printed anything). Still a ToolError, exiting with the program's own code (a host
+ * QEMU could not start the guest (QEMU is missing, could not open the disk or make its overlay, or
+ * exited before the guest printed anything). Still a ToolError, exiting with the program's own code (a host
  * problem, not an unhealthy image), but it carries the failed result, whose JSON and JUnit were
  * written like those of any other verdict, so CI shows a red "QEMU starts" case with the tool's line.
  */
@@ -85,7 +84,6 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
   const workDir = await mkdtemp(join(tmpdir(), 'vvehicle-smoke-'));
   const removeWorkDir = () => rm(workDir, { recursive: true, force: true });
   const unregisterWorkDir = onCleanup(removeWorkDir);
-  let log: WriteStream | undefined;
   const booted = {
     accel: inputs.accel.accel,
     accelReason: inputs.accel.reason,
@@ -123,22 +121,14 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     return new SmokeStartError(error, result);
   };
   try {
-    const overlay = join(workDir, 'overlay.qcow2');
     if (inputs.signal.aborted) throw inputs.signal.reason;
     mkdirSync(dirname(consoleLog), { recursive: true });
     writeFileSync(consoleLog, '');
-    // qemu-img makes the overlay while the ports for QEMU's argv are found
-    const [, [metricsPort, otelPort]] = await Promise.all([
-      createOverlay(disk, overlay, { signal: inputs.signal }).catch(async (error: unknown) => {
-        throw await startFailure(error);
-      }),
-      freePorts(2),
-    ]);
+    const [metricsPort, otelPort] = await freePorts(2);
     const forwards: HostForward[] = [
       { hostPort: metricsPort!, guestPort: inputs.nodeExporterPort },
       { hostPort: otelPort!, guestPort: OTELCOL_HEALTH_PORT },
     ];
-    log = createWriteStream(consoleLog, { flags: 'a' });
     startedAt = new Date();
     t0 = performance.now();
 
@@ -193,7 +183,6 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     let wake: () => void = () => {};
     const onConsole = (chunk: string) => {
       sawOutput = true;
-      log?.write(chunk);
       const { lines: complete, partial } = lines.push(chunk);
       for (const line of complete) expectations.observeLine(line, now());
       expectations.observePartial(partial, now());
@@ -205,7 +194,9 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     const fwCfg = credentialFwCfg(inputs.identity?.credentials ?? {}, workDir);
     let qemu: ReturnType<typeof launchQemu>;
     try {
-      qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk: overlay, cmdline, forwards, fwCfg }, onConsole);
+      // QEMU boots the base read-only and keeps the guest's writes in its own overlay in workDir; it
+      // writes the serial console straight into the console log, which onConsole is handed as it grows
+      qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk, scratchDir: workDir, cmdline, forwards, fwCfg, consoleFile: consoleLog }, onConsole);
     } catch (error) {
       throw await startFailure(error);
     }
@@ -262,7 +253,6 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     if (inputs.junit) result.junit = await writeJunit(inputs.junit, result);
     return result;
   } finally {
-    await new Promise<void>((r) => (log ? log.end(() => r()) : r()));
     await removeWorkDir();
     unregisterWorkDir();
   }

@@ -6,7 +6,7 @@ import { requiredUnits } from '../smoke/required-units.js';
 import { SmokeFailure } from '../errors.js';
 import { chooseAccel, readHostFacts } from '../host/accel.js';
 import { CONVERT_RESULT_FILE, readConvertResult } from '../image/convert-result.js';
-import { DEFAULT_SMOKE_FILE } from '../image/manifest.js';
+import { DEFAULT_SMOKE_FILE } from '../image/smoke-file.js';
 import { runSmoke } from '../smoke/run-smoke.js';
 import { imageDirs, stamp, textOrNull } from './image-dirs.js';
 import type { Stage } from './types.js';

@@ -3,6 +3,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { ToolError } from '../errors.js';
 import { run, startStreaming, type StreamingProcess } from '../exec.js';
 import type { Accel } from '../host/accel.js';
+import { followFile } from '../host/follow-file.js';
 import { onCleanup } from '../signals.js';
 
 /** The qemu-system-aarch64 wrapper: version probe, argv for a direct-kernel smoke boot, launch. */
@@ -32,12 +33,19 @@ export interface BootSpec {
   cpus: number;
   kernel: string;
   initrd?: string;
-  /** The disk QEMU writes to: always a throwaway overlay, never the published base. */
+  /**
+   * The qcow2 to boot. QEMU opens it read-only and writes to its own throwaway overlay (snapshot=on),
+   * made in `scratchDir` and unlinked at once: nothing is left to clean up, not even after a SIGKILL.
+   */
   disk: string;
+  /** Where QEMU makes that overlay ($TMPDIR); default: the system's temp dir. */
+  scratchDir?: string;
   cmdline: string;
   forwards: HostForward[];
   /** fw_cfg items (the vehicle's systemd credentials under opt/io.systemd.credentials/). */
   fwCfg?: FwCfgEntry[];
+  /** The file QEMU appends the serial console to; without one the console goes nowhere. */
+  consoleFile?: string;
 }
 
 /** QEMU's option syntax: a comma inside a value is written twice. */
@@ -65,15 +73,17 @@ export function bootArgs(spec: BootSpec): string[] {
     '-cpu', cpu,
     '-smp', String(spec.cpus),
     '-m', String(spec.memoryMiB),
-    // the serial console is our only output: on stdout, no monitor, no display, no reboot loop after a panic
+    // the serial console is our only output: into the console file, no monitor, no display, no reboot loop after a panic
     '-display', 'none',
     '-monitor', 'none',
-    '-serial', 'stdio',
+    ...(spec.consoleFile ? ['-chardev', `file,id=console0,path=${optionValue(spec.consoleFile)},append=on`, '-serial', 'chardev:console0'] : ['-serial', 'null']),
     '-no-reboot',
     '-kernel', spec.kernel,
     ...(spec.initrd ? ['-initrd', spec.initrd] : []),
     '-append', spec.cmdline,
-    '-drive', `if=none,id=disk0,file=${spec.disk},format=qcow2`,
+    // snapshot=on: the base is opened read-only, guest writes go to QEMU's own temp overlay (no
+    // qemu-img process, and no overlay file left behind whatever kills QEMU)
+    '-drive', `if=none,id=disk0,file=${optionValue(spec.disk)},format=qcow2,snapshot=on`,
     '-device', 'virtio-blk-pci,drive=disk0',
     '-netdev', `user,id=net0${hostfwd}`,
     // romfile= (empty): direct kernel boot never runs the NIC's option ROM, so QEMU must not need
@@ -83,26 +93,53 @@ export function bootArgs(spec: BootSpec): string[] {
   ];
 }
 
+/** How often the console file is read while QEMU runs: the most a console line waits to be judged. */
+const CONSOLE_POLL_MS = 10;
+
 /**
- * Boots the guest in its own process group and hands every chunk of serial console output to
- * onConsole. The caller must stop() it (and registers that as a cleanup for Ctrl-C).
+ * Boots the guest in its own process group. QEMU appends the serial console to spec.consoleFile, and
+ * what it adds is handed to onConsole; everything is handed over before `exited` resolves. The
+ * caller must stop() it (and registers that as a cleanup for Ctrl-C).
  */
-export function launchQemu(spec: BootSpec, onConsole: (chunk: string) => void, logFile?: string): StreamingProcess {
-  return startStreaming(QEMU_AARCH64, bootArgs(spec), { onStdout: onConsole, logFile });
+export function launchQemu(spec: BootSpec & { consoleFile: string }, onConsole: (chunk: string) => void, logFile?: string): StreamingProcess {
+  const follower = followFile(spec.consoleFile, onConsole, CONSOLE_POLL_MS);
+  let qemu: StreamingProcess;
+  try {
+    qemu = startStreaming(QEMU_AARCH64, bootArgs(spec), { logFile, env: scratchEnv(spec) });
+  } catch (error) {
+    follower.stop();
+    throw error;
+  }
+  const exited = qemu.exited.then((result) => {
+    follower.drain();
+    follower.stop();
+    return result;
+  });
+  return {
+    ...qemu,
+    exited,
+    stop: async (graceMs?: number) => {
+      await qemu.stop(graceMs);
+      await exited;
+    },
+  };
 }
+
+/** QEMU makes the snapshot overlay in $TMPDIR. */
+const scratchEnv = (spec: BootSpec) => (spec.scratchDir ? { TMPDIR: spec.scratchDir } : undefined);
 
 /**
  * Proves QEMU can start this machine: starts the boot argv paused (-S, the guest never runs) with
  * -daemonize, whose first process exits 0 only once the machine and every device (ROMs, disk, NIC)
  * were created, or exits non-zero with QEMU's own error. Then stops the paused QEMU by the pid it
- * wrote. The serial console goes to null instead of stdio (QEMU refuses stdio when daemonized);
- * everything else is bootArgs as smoke runs it. Throws a ToolError carrying QEMU's own lines.
+ * wrote. The serial console goes to null instead of a file; everything else is bootArgs as smoke
+ * runs it. Throws a ToolError carrying QEMU's own lines.
  */
 export async function startPaused(spec: BootSpec, pidFile: string): Promise<void> {
-  const args = bootArgs(spec).map((arg, i, all) => (all[i - 1] === '-serial' && arg === 'stdio' ? 'null' : arg));
+  const args = bootArgs({ ...spec, consoleFile: undefined });
   const unregister = onCleanup(() => stopByPidFile(pidFile));
   try {
-    await run(QEMU_AARCH64, [...args, '-S', '-daemonize', '-pidfile', pidFile]).catch((error: unknown) => {
+    await run(QEMU_AARCH64, [...args, '-S', '-daemonize', '-pidfile', pidFile], { env: scratchEnv(spec) }).catch((error: unknown) => {
       if (error instanceof ToolError && error.exitCode !== 127) throw new ToolError(error.command, error.exitCode, error.tail, `QEMU could not start (exit ${error.exitCode})`);
       throw error;
     });

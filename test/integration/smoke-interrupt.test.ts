@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -10,7 +10,20 @@ import { waitFor } from '../helpers/wait.js';
 const repo = resolve(dirname(fileURLToPath(import.meta.url)), '../..');
 const cli = join(repo, 'dist', 'cli.js');
 
-/** Ctrl-C on a real `node dist/cli.js smoke` mid-boot: exit 130, our QEMU and its overlay are gone. */
+/** The files a process holds open, and whether it may write them (from /proc/<pid>/fd and fdinfo). */
+function openFiles(pid: number): { path: string; flags: 'read-only' | 'writable' }[] {
+  return readdirSync(`/proc/${pid}/fd`).flatMap((fd) => {
+    try {
+      const path = readlinkSync(`/proc/${pid}/fd/${fd}`);
+      const flags = Number.parseInt(/^flags:\s+([0-7]+)/m.exec(readFileSync(`/proc/${pid}/fdinfo/${fd}`, 'utf8'))![1]!, 8);
+      return [{ path, flags: (flags & 3) === 0 ? ('read-only' as const) : ('writable' as const) }];
+    } catch {
+      return []; // closed meanwhile
+    }
+  });
+}
+
+/** Ctrl-C on a real `node dist/cli.js smoke` mid-boot: exit 130, our QEMU and its scratch dir are gone. */
 describe('vvehicle smoke interrupted', () => {
   let hang: BootableImage;
   beforeAll(async () => {
@@ -28,16 +41,22 @@ describe('vvehicle smoke interrupted', () => {
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
 
     const qemuPid = await waitFor('QEMU to start', () => qemuChildrenOf(child.pid!)[0], 60_000, 200);
-    const overlay = /file=([^,\0]*overlay\.qcow2)/.exec(readFileSync(`/proc/${qemuPid}/cmdline`, 'utf8'))?.[1];
-    expect(overlay).toBeDefined();
-    expect(existsSync(overlay!)).toBe(true);
+    // QEMU opened the base read-only; its overlay is in our scratch dir ($TMPDIR), already unlinked
+    const scratch = /(?:^|\0)TMPDIR=([^\0]*)/.exec(readFileSync(`/proc/${qemuPid}/environ`, 'utf8'))?.[1];
+    expect(scratch).toMatch(/vvehicle-smoke-/);
+    const open = await waitFor('QEMU to open its disks', () => {
+      const files = openFiles(qemuPid);
+      return files.some((f) => f.path.startsWith(`${scratch}/`)) ? files : undefined;
+    }, 60_000, 200);
+    expect(open.find((f) => f.path === hang.qcow2)?.flags).toBe('read-only');
+    expect(open.filter((f) => f.path.startsWith(`${scratch}/`) && f.path.endsWith(' (deleted)')).length).toBe(1);
     // mid-boot: the kernel is running, the verdict is far away
     await waitFor('the kernel to boot', () => (existsSync(consoleLog) && readFileSync(consoleLog, 'utf8').includes('Booting Linux') ? true : undefined), 120_000, 200);
 
     child.kill('SIGINT');
     expect(await exited).toBe(130);
     expect(isAlive(qemuPid)).toBe(false);
-    expect(existsSync(dirname(overlay!))).toBe(false);
+    expect(existsSync(scratch!)).toBe(false);
     expect(stderr).toContain('interrupted by SIGINT');
   }, 300_000);
 });

@@ -15,18 +15,19 @@ const spec: BootSpec = {
   memoryMiB: 2048,
   cpus: 2,
   kernel: '/img/Image',
-  disk: '/tmp/vvehicle-smoke-x/overlay.qcow2',
+  disk: '/images/vvehicle,1.qcow2',
   cmdline: 'root=/dev/vda rw console=ttyAMA0',
   forwards: [{ hostPort: 40001, guestPort: 9100 }, { hostPort: 40002, guestPort: 13133 }],
+  consoleFile: '/out/smoke.console.log',
 };
 
 describe('qemu-system-aarch64 argv', () => {
-  it('emulates a cortex-a57 under TCG, direct kernel boot, virtio disk and NIC with host forwards on 127.0.0.1', () => {
+  it('emulates a cortex-a57 under TCG, direct kernel boot, console into a file, the base read-only under QEMU\'s own overlay, virtio NIC with host forwards on 127.0.0.1', () => {
     expect(bootArgs(spec)).toEqual([
       '-M', 'virt', '-accel', 'tcg', '-cpu', 'cortex-a57', '-smp', '2', '-m', '2048',
-      '-display', 'none', '-monitor', 'none', '-serial', 'stdio', '-no-reboot',
+      '-display', 'none', '-monitor', 'none', '-chardev', 'file,id=console0,path=/out/smoke.console.log,append=on', '-serial', 'chardev:console0', '-no-reboot',
       '-kernel', '/img/Image', '-append', 'root=/dev/vda rw console=ttyAMA0',
-      '-drive', 'if=none,id=disk0,file=/tmp/vvehicle-smoke-x/overlay.qcow2,format=qcow2', '-device', 'virtio-blk-pci,drive=disk0',
+      '-drive', 'if=none,id=disk0,file=/images/vvehicle,,1.qcow2,format=qcow2,snapshot=on', '-device', 'virtio-blk-pci,drive=disk0',
       '-netdev', 'user,id=net0,hostfwd=tcp:127.0.0.1:40001-:9100,hostfwd=tcp:127.0.0.1:40002-:13133', '-device', 'virtio-net-pci,netdev=net0,romfile=',
     ]);
   });
@@ -49,6 +50,12 @@ describe('qemu-system-aarch64 argv', () => {
     expect(statSync(join(dir, 'credential-vvehicle.ue.opc')).mode & 0o777).toBe(0o600);
     // a fresh K/OPc per run: a throwaway test subscriber
     expect(smokeTestIdentity({ mcc: '001', mnc: '01' }).credentials['vvehicle.ue.key']).not.toBe(credentials['vvehicle.ue.key']);
+  });
+
+  it('sends the serial console nowhere when given no console file (doctor\'s paused start)', () => {
+    const args = bootArgs({ ...spec, consoleFile: undefined });
+    expect(args[args.indexOf('-serial') + 1]).toBe('null');
+    expect(args).not.toContain('-chardev');
   });
 
   it('uses the host CPU and GICv3 under KVM, and passes an initrd when given', () => {
