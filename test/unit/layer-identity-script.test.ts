@@ -1,4 +1,4 @@
-import { mkdirSync, readFileSync, statSync, writeFileSync, existsSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { run } from '../../src/exec.js';
@@ -29,7 +29,7 @@ function layerFile(path: string, edit?: (c: ReturnType<typeof loadForLayer>['con
   return String(renderLayer(config, plan).find((f) => f.path === path)!.content);
 }
 
-async function runIdentity(shell: string[], credentials: Record<string, string> | null, script = layerFile('recipes-core/vvehicle-identity/files/vvehicle-identity')) {
+async function runIdentity(shell: string[], credentials: Record<string, string> | null, script = layerFile('recipes-core/vvehicle-identity/files/vvehicle-identity'), path = '/usr/bin:/bin') {
   const dir = tempDir();
   const creds = join(dir, 'creds');
   mkdirSync(creds);
@@ -41,14 +41,14 @@ async function runIdentity(shell: string[], credentials: Record<string, string> 
   const result = await run(shell[0]!, [...shell.slice(1), join(dir, 'vvehicle-identity')], {
     cwd: dir,
     env: {
-      PATH: '/usr/bin:/bin',
+      PATH: path,
       ...(credentials ? { CREDENTIALS_DIRECTORY: creds } : {}),
       VVEHICLE_RUN_DIR: runDir,
       VVEHICLE_UE_TEMPLATE: join(dir, 'ue.yaml.in'),
       VVEHICLE_HOSTNAME_FILE: join(dir, 'hostname'),
     },
   });
-  expect(result.stderr).toBe('');
+  if (path === '/usr/bin:/bin') expect(result.stderr).toBe('');
   expect(result.exitCode).toBe(0);
   const read = (p: string) => (existsSync(join(runDir, p)) ? readFileSync(join(runDir, p), 'utf8') : null);
   return {
@@ -78,6 +78,9 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
       expect(r.ueYaml).toMatch(/^mcc: '208'$/m);
       expect(r.ueYaml).toMatch(/^gnbSearchList: \['10\.0\.0\.1', 'gnb\.lab'\]$/m);
       expect(r.ueYaml).not.toContain('@');
+      // the rest of the template as it is, byte for byte (comments, blank lines, the final newline)
+      const filled: Record<string, string> = { SUPI: 'imsi-001010000000007', MCC: '208', MNC: '93', KEY: K, OPC: OPC, GNB_SEARCH_LIST: "'10.0.0.1', 'gnb.lab'" };
+      expect(r.ueYaml).toBe(layerFile('recipes-connectivity/ueransim/files/ue.yaml.in').replace(/@([A-Z_]+)@/g, (_, token: string) => filled[token]!));
       expect(r.otelEnv).toContain('\nOTEL_RESOURCE_ATTRIBUTES=vehicle.id=veh-007\n');
       expect(r.prom).toContain('vvehicle_vehicle_info{vehicle_id="veh-007",hostname="veh-007",supi="imsi-001010000000007",identity="ok"} 1\n');
       expect(r.everything).not.toContain(K);
@@ -108,6 +111,12 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
       expect(r.everything).not.toContain(K.slice(2));
     });
 
+    it('blank lines after a value are dropped like a final newline; a carriage return or a line break inside is "invalid"', async () => {
+      const r = await runIdentity(shell, { ...FULL, 'vvehicle.vehicle-id': 'veh-007\n\n', 'vvehicle.hostname': 'veh-007\r', 'vvehicle.ue.mnc': '01\n\n02' });
+      expect(r.identity).toEqual({ state: 'invalid', vehicleId: 'veh-007', hostname: 'vvehicle', supi: 'imsi-001010000000007', missing: [], invalid: ['vvehicle.hostname', 'vvehicle.ue.mnc'] });
+      expect(r.ueYaml).toBeNull();
+    });
+
     it('a partial subscriber is "missing" and names what is absent; an old ue.yaml does not survive', async () => {
       const { 'vvehicle.ue.opc': _, ...partial } = FULL;
       const r = await runIdentity(shell, partial);
@@ -116,6 +125,17 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
     });
   });
 }
+
+describe('vvehicle-identity without grep', () => {
+  it('counts no value as valid (dash, with only the tools it needs besides grep on PATH)', async () => {
+    const bin = join(tempDir(), 'bin');
+    mkdirSync(bin);
+    for (const tool of ['mkdir', 'chmod', 'mv', 'rm']) symlinkSync(`/bin/${tool}`, join(bin, tool));
+    const r = await runIdentity(['/bin/dash'], FULL, undefined, bin);
+    expect(r.identity).toMatchObject({ state: 'invalid', vehicleId: null, supi: null, invalid: Object.keys(FULL) });
+    expect(r.ueYaml).toBeNull();
+  });
+});
 
 describe('the credential patterns', () => {
   it('mean the same to JavaScript and to grep -Ex (what the image checks at boot)', async () => {
