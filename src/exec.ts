@@ -1,7 +1,14 @@
-import { execa, execaSync, type Options, type Result } from 'execa';
+import { spawn, spawnSync } from 'node:child_process';
+import type { Options, Result } from 'execa';
 import { appendFileSync } from 'node:fs';
 import { ToolError } from './errors.js';
 import { notFoundMessage } from './host/packages.js';
+
+/**
+ * execa (190 kB with its dependencies) is loaded by the calls that use it, on their first call: a command
+ * that only starts QEMU (smoke) or reads a git work tree while loading the configuration never compiles it.
+ */
+const loadExeca = () => import('execa');
 
 /**
  * The single place that starts external programs. Tool wrappers in src/tools build argv arrays
@@ -39,6 +46,14 @@ export function tailLines(text: string, n = TAIL_LINES): string {
   return text.trimEnd().split('\n').slice(-n).join('\n');
 }
 
+/** The environment a program gets: ours, with `env` on top (as execa does; undefined removes a variable). */
+function withEnv(env: Record<string, string | undefined> | undefined): NodeJS.ProcessEnv | undefined {
+  if (!env) return undefined;
+  const merged: NodeJS.ProcessEnv = { ...process.env, ...env };
+  for (const [name, value] of Object.entries(merged)) if (value === undefined) delete merged[name];
+  return merged;
+}
+
 export function formatCommand(file: string, args: readonly string[]): string {
   return [file, ...args].map((a) => (/^[\w@%+=:,./-]+$/.test(a) ? a : `'${a.replace(/'/g, `'\\''`)}'`)).join(' ');
 }
@@ -56,6 +71,7 @@ export async function run(file: string, args: readonly string[], options: RunOpt
     stripFinalNewline: true,
     forceKillAfterDelay: 5000,
   };
+  const { execa } = await loadExeca();
   let result: Result;
   try {
     const subprocess = execa(file, args, execaOptions);
@@ -93,12 +109,12 @@ export async function run(file: string, args: readonly string[], options: RunOpt
  */
 export function runSync(file: string, args: readonly string[], options: { cwd?: string; env?: Record<string, string | undefined>; allowFailure?: boolean } = {}): Omit<RunResult, 'timedOut'> {
   const command = formatCommand(file, args);
-  const result = execaSync(file, args, { cwd: options.cwd, env: options.env, reject: false, stripFinalNewline: false, maxBuffer: 512 * 1024 * 1024 });
-  const stdout = String(result.stdout ?? '');
-  const stderr = String(result.stderr ?? '');
-  const notFound = (result as { code?: string }).code === 'ENOENT';
-  const exitCode = typeof result.exitCode === 'number' ? result.exitCode : 127;
-  const failed = exitCode !== 0 || result.failed;
+  const result = spawnSync(file, args, { cwd: options.cwd, env: withEnv(options.env), encoding: 'utf8', maxBuffer: 512 * 1024 * 1024, stdio: ['ignore', 'pipe', 'pipe'] });
+  const stdout = result.stdout ?? '';
+  const stderr = result.stderr ?? '';
+  const notFound = (result.error as NodeJS.ErrnoException | undefined)?.code === 'ENOENT';
+  const exitCode = typeof result.status === 'number' ? result.status : 127;
+  const failed = exitCode !== 0 || result.error !== undefined;
   if (failed && !options.allowFailure) throw new ToolError(command, notFound ? 127 : exitCode || 1, tailLines(stderr || stdout), notFound ? notFoundMessage(file) : undefined);
   return { command, exitCode, stdout, stderr, failed };
 }
@@ -132,15 +148,12 @@ export interface StreamingOptions {
 export function startStreaming(file: string, args: readonly string[], options: StreamingOptions): StreamingProcess {
   const command = formatCommand(file, args);
   if (options.logFile) appendFileSync(options.logFile, `$ ${command}\n`);
-  const child = execa(file, args, {
+  // node's own spawn: a process group leader with piped output needs nothing of execa's
+  const child = spawn(file, args, {
     cwd: options.cwd,
-    env: options.env,
+    env: withEnv(options.env),
     detached: true,
-    stdin: 'ignore',
-    stdout: options.onStdout ? 'pipe' : 'ignore',
-    buffer: false,
-    reject: false,
-    encoding: 'utf8',
+    stdio: ['ignore', options.onStdout ? 'pipe' : 'ignore', 'pipe'],
   });
   let stderr = '';
   let done = false;
@@ -154,10 +167,11 @@ export function startStreaming(file: string, args: readonly string[], options: S
     stderr = (stderr + chunk).slice(-16_384);
     if (options.logFile) appendFileSync(options.logFile, chunk);
   });
-  const exited = child.then(
-    (r) => ({ exitCode: typeof r.exitCode === 'number' ? r.exitCode : undefined, signal: r.signal ?? undefined, stderr }),
-    () => ({ exitCode: undefined, signal: undefined, stderr }),
-  ).finally(() => {
+  // 'close' comes after the output streams ended, so stderr is complete; 'error' when it never started
+  const exited = new Promise<{ exitCode: number | undefined; signal: string | undefined; stderr: string }>((resolve) => {
+    child.once('error', () => resolve({ exitCode: undefined, signal: undefined, stderr }));
+    child.once('close', (code, signal) => resolve({ exitCode: code ?? undefined, signal: signal ?? undefined, stderr }));
+  }).finally(() => {
     done = true;
   });
   const pid = child.pid;
@@ -199,6 +213,7 @@ export interface StreamOptions extends Omit<RunOptions, 'input' | 'allowFailure'
 export async function runStreaming(file: string, args: readonly string[], options: StreamOptions): Promise<{ command: string; exitCode: number }> {
   const command = formatCommand(file, args);
   if (options.logFile) appendFileSync(options.logFile, `$ ${command}\n`);
+  const { execa } = await loadExeca();
   const subprocess = execa(file, args, {
     cwd: options.cwd,
     env: options.env,
@@ -228,6 +243,7 @@ export async function runStreaming(file: string, args: readonly string[], option
 export async function runAttached(file: string, args: readonly string[], options: { logFile?: string; signal?: AbortSignal } = {}): Promise<{ command: string; exitCode: number }> {
   const command = formatCommand(file, args);
   if (options.logFile) appendFileSync(options.logFile, `$ ${command}\n`);
+  const { execa } = await loadExeca();
   const result = await execa(file, args, { stdio: 'inherit', cancelSignal: options.signal, reject: false, forceKillAfterDelay: 5000 });
   if (result.isCanceled) throw options.signal?.reason ?? new ToolError(command, 130, '', `${file} was cancelled`);
   if ((result as { code?: string }).code === 'ENOENT') throw new ToolError(command, 127, '', notFoundMessage(file));
