@@ -56,6 +56,8 @@ async function runIdentity(shell: string[], credentials: Record<string, string> 
     identity: JSON.parse(read('identity.json')!),
     ueYaml: read('ueransim/ue.yaml'),
     ueYamlMode: existsSync(join(runDir, 'ueransim/ue.yaml')) ? statSync(join(runDir, 'ueransim/ue.yaml')).mode & 0o777 : null,
+    ueDirMode: existsSync(join(runDir, 'ueransim')) ? statSync(join(runDir, 'ueransim')).mode & 0o777 : null,
+    dir,
     otelEnv: read('otelcol-contrib.env')!,
     prom: read('node-exporter/vvehicle.prom')!,
     hostname: readFileSync(join(dir, 'hostname'), 'utf8'),
@@ -70,6 +72,7 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
       expect(r.identity).toEqual({ state: 'ok', vehicleId: 'veh-007', hostname: 'veh-007', supi: 'imsi-001010000000007', missing: [], invalid: [] });
       expect(r.hostname).toBe('veh-007\n');
       expect(r.ueYamlMode).toBe(0o600);
+      expect(r.ueDirMode).toBe(0o700);
       expect(r.ueYaml).toMatch(/^supi: 'imsi-001010000000007'$/m);
       expect(r.ueYaml).toMatch(new RegExp(`^key: '${K}'$`, 'm'));
       expect(r.ueYaml).toMatch(new RegExp(`^op: '${OPC}'$`, 'm'));
@@ -115,6 +118,12 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
       const r = await runIdentity(shell, { ...FULL, 'vvehicle.vehicle-id': 'veh-007\n\n', 'vvehicle.hostname': 'veh-007\r', 'vvehicle.ue.mnc': '01\n\n02' });
       expect(r.identity).toEqual({ state: 'invalid', vehicleId: 'veh-007', hostname: 'vvehicle', supi: 'imsi-001010000000007', missing: [], invalid: ['vvehicle.hostname', 'vvehicle.ue.mnc'] });
       expect(r.ueYaml).toBeNull();
+    });
+
+    it('a value is data, never shell code: command substitutions in a credential run nothing and are "invalid"', async () => {
+      const r = await runIdentity(shell, { ...FULL, 'vvehicle.vehicle-id': '$(touch pwned-1)', 'vvehicle.hostname': '`touch pwned-2`' });
+      expect(r.identity).toMatchObject({ state: 'invalid', vehicleId: null, invalid: ['vvehicle.vehicle-id', 'vvehicle.hostname'] });
+      expect(existsSync(join(r.dir, 'pwned-1')) || existsSync(join(r.dir, 'pwned-2'))).toBe(false);
     });
 
     it('a partial subscriber is "missing" and names what is absent; an old ue.yaml does not survive', async () => {
