@@ -5,7 +5,8 @@
 // tsc still emits dist/ file by file first (typecheck, and the modules the bench imports); this overwrites cli.js.
 import { build } from 'esbuild';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -55,3 +56,14 @@ const entries = readdirSync(templatesDir, { recursive: true })
     return `  ${JSON.stringify(name)}: { sha256: ${JSON.stringify(sha256)}, spec: ${Handlebars.precompile(text, TEMPLATE_OPTIONS)} },`;
   });
 writeFileSync(join(root, 'dist', 'templates.precompiled.cjs'), `// made by scripts/bundle.mjs from templates/: do not edit\nmodule.exports = {\n${entries.join('\n')}\n};\n`);
+
+// The embedded default profile, loaded and validated once here (src/config/preloaded-default.ts): `vvehicle smoke`
+// without a project file then starts QEMU without compiling yaml, zod and the schema.
+const { loadConfig } = await import(join(root, 'dist', 'config', 'load.js'));
+const { writePreloadedDefault } = await import(join(root, 'dist', 'config', 'preloaded-default.js'));
+const emptyDir = mkdtempSync(join(tmpdir(), 'vvehicle-build-'));
+try {
+  writePreloadedDefault(loadConfig({ cwd: emptyDir }));
+} finally {
+  rmSync(emptyDir, { recursive: true, force: true });
+}

@@ -1,8 +1,8 @@
-import { resolve } from 'node:path';
-import { hostPathOverrides, workDirFrom } from './build/host-environment.js';
+import { hostPathOverrides } from './build/host-environment.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import { buildPlan } from './plan/build-plan.js';
 import type { BuildPlan } from './plan/types.js';
+import { resolveWorkDir } from './work-dir.js';
 
 /** Options every command takes. */
 export interface CommonOptions {
@@ -20,11 +20,9 @@ export interface CommandContext {
   cwd: string;
 }
 
-export const DEFAULT_WORK_DIR = 'vvehicle-work';
-
 /** Loads config and plan; touches nothing on disk. DL_DIR, SSTATE_DIR and VVEHICLE_WORK_DIR come from `env`. */
 export function openContext(options: CommonOptions, cwd = process.cwd(), env: NodeJS.ProcessEnv = process.env): CommandContext {
   const loaded = loadConfig({ configPath: options.config, cwd });
   const plan = buildPlan({ config: loaded.config, profile: loaded.profile, lock: loaded.lock, hostPaths: hostPathOverrides(env), localInputs: loaded.localInputs });
-  return { loaded, plan, workDir: resolve(cwd, workDirFrom(options.workDir, env, DEFAULT_WORK_DIR)), cwd };
+  return { loaded, plan, workDir: resolveWorkDir(options.workDir, cwd, env), cwd };
 }

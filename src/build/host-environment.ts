@@ -37,13 +37,6 @@ export function hostPathOverrides(env: NodeJS.ProcessEnv): HostPathOverrides {
   return { ...(dlDir ? { dlDir } : {}), ...(sstateDir ? { sstateDir } : {}) };
 }
 
-/** -w, else VVEHICLE_WORK_DIR, else the default. */
-export function workDirFrom(flag: string | undefined, env: NodeJS.ProcessEnv, fallback: string): string {
-  if (flag) return flag;
-  const fromEnv = env.VVEHICLE_WORK_DIR;
-  return fromEnv ? fromEnv : fallback;
-}
-
 /** Host variables the container gets by name: build.env, the proxies that are set, SSH_AUTH_SOCK when asked for. */
 export function passedVariables(config: Config, env: NodeJS.ProcessEnv): string[] {
   const names = [...config.build.env, ...PROXY_VARIABLES.filter((v) => env[v] !== undefined)];

@@ -3,7 +3,6 @@ import { join, resolve } from 'node:path';
 import { SmokeFailure, UserError } from '../errors.js';
 import { chooseAccel, readHostFacts, type Accel } from '../host/accel.js';
 import { writeFileAtomic } from '../image/atomic.js';
-import { CONVERT_RESULT_FILE, readConvertResult } from '../image/convert-result.js';
 import { DEFAULT_SMOKE_FILE } from '../image/smoke-file.js';
 import { runSignal } from '../signals.js';
 import { smokeIdentity } from '../smoke/identity.js';
@@ -11,8 +10,9 @@ import { requiredUnits } from '../smoke/required-units.js';
 import { runSmoke, SmokeStartError } from '../smoke/run-smoke.js';
 import type { SmokeResult } from '../smoke/types.js';
 import type { Config } from '../config/schema.js';
-import { openContext, type CommonOptions } from '../context.js';
-import { runTasks } from '../progress/listr-renderer.js';
+import { preloadedDefault } from '../config/preloaded-default.js';
+import type { CommonOptions } from '../context.js';
+import { resolveWorkDir } from '../work-dir.js';
 
 export interface SmokeOptions extends CommonOptions {
   from?: string;
@@ -38,12 +38,41 @@ export interface SmokeOptions extends CommonOptions {
  * boot throws SmokeFailure (exit 3) after the result has been printed.
  */
 export async function smokeCommand(options: SmokeOptions, out: (text: string) => void): Promise<SmokeResult> {
-  const { loaded, workDir, cwd } = openContext(options);
-  const config = loaded.config;
-  const { disk, kernel, initrd, dir } = bootFiles(options, config, workDir, cwd);
+  const { config, workDir, cwd } = await smokeContext(options);
+  const { disk, kernel, initrd, dir } = await bootFiles(options, config, workDir, cwd);
   const accel = chooseAccel(options.accel ?? config.smoke.accel, readHostFacts());
   const consoleLog = resolve(cwd, options.consoleLog ?? join(dir ?? join(workDir, 'logs'), `smoke-${stamp()}.console.log`));
   const identity = smokeIdentity(config, options);
+
+  // QEMU starts first, the progress display (listr2) is loaded while the guest boots; what runSmoke
+  // reports before the display is up is shown once it is
+  const progress: { shown?: (message: string) => void; early: string[] } = { early: [] };
+  let started: () => void = () => {};
+  const qemuStarted = new Promise<void>((r) => (started = r));
+  const running = runSmoke({
+    disk,
+    kernel,
+    initrd,
+    append: options.append,
+    accel,
+    memoryMiB: positiveInt(options.memory, '--memory') ?? config.smoke.memoryMiB,
+    cpus: positiveInt(options.cpus, '--cpus') ?? config.smoke.cpus,
+    timeouts: config.smoke.timeouts,
+    tcgFactor: config.smoke.tcgFactor,
+    overallTimeoutSec: positiveInt(options.timeout, '--timeout'),
+    allowDegraded: config.smoke.allowDegraded,
+    probes: config.smoke.probes,
+    nodeExporterPort: config.components.nodeExporter.port,
+    requiredUnits: requiredUnits(config),
+    consoleLog,
+    junit: options.junit && resolve(cwd, options.junit),
+    identity,
+    signal: runSignal,
+    onQemuStarted: () => started(),
+    onProgress: (message) => (progress.shown ? progress.shown(message) : progress.early.push(message)),
+  });
+  await Promise.race([qemuStarted, running.then(() => {}, () => {})]);
+  const { runTasks } = await import('../progress/listr-renderer.js');
 
   const ctx: { result?: SmokeResult } = {};
   const reported = runTasks(
@@ -51,27 +80,9 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
       {
         title: `smoke boot (${accel.accel}: ${accel.reason})`,
         task: async (_ctx, task) => {
-          ctx.result = await runSmoke({
-            disk,
-            kernel,
-            initrd,
-            append: options.append,
-            accel,
-            memoryMiB: positiveInt(options.memory, '--memory') ?? config.smoke.memoryMiB,
-            cpus: positiveInt(options.cpus, '--cpus') ?? config.smoke.cpus,
-            timeouts: config.smoke.timeouts,
-            tcgFactor: config.smoke.tcgFactor,
-            overallTimeoutSec: positiveInt(options.timeout, '--timeout'),
-            allowDegraded: config.smoke.allowDegraded,
-            probes: config.smoke.probes,
-            nodeExporterPort: config.components.nodeExporter.port,
-            requiredUnits: requiredUnits(config),
-            consoleLog,
-            junit: options.junit && resolve(cwd, options.junit),
-            identity,
-            signal: runSignal,
-            onProgress: (message) => (task.output = message),
-          });
+          progress.shown = (message) => (task.output = message);
+          for (const message of progress.early.splice(0)) progress.shown(message);
+          ctx.result = await running;
           task.title = `smoke boot: ${ctx.result.verdict} in ${(ctx.result.durationMs / 1000).toFixed(1)}s (${accel.accel})`;
         },
         rendererOptions: { persistentOutput: true },
@@ -93,10 +104,23 @@ export async function smokeCommand(options: SmokeOptions, out: (text: string) =>
   return result;
 }
 
+/**
+ * Smoke needs only the configuration: the embedded default as the build loaded it when nothing on disk
+ * changes it, else the whole context (configuration and plan), loaded as every command loads it.
+ */
+async function smokeContext(options: SmokeOptions): Promise<{ config: Config; workDir: string; cwd: string }> {
+  const cwd = process.cwd();
+  const preloaded = preloadedDefault({ configPath: options.config, cwd });
+  if (preloaded) return { config: preloaded.config, workDir: resolveWorkDir(options.workDir, cwd, process.env), cwd };
+  const { loaded, workDir } = (await import('../context.js')).openContext(options, cwd);
+  return { config: loaded.config, workDir, cwd };
+}
+
 /** --disk/--kernel win; otherwise --from DIR (or the work dir's out/<name>-<version>) with a convert.json. */
-function bootFiles(options: SmokeOptions, config: Config, workDir: string, cwd: string): { disk: string; kernel: string; initrd?: string; dir?: string } {
+async function bootFiles(options: SmokeOptions, config: Config, workDir: string, cwd: string): Promise<{ disk: string; kernel: string; initrd?: string; dir?: string }> {
   const initrdOption = options.initrd ? { initrd: resolve(cwd, options.initrd) } : {};
   if (options.disk && options.kernel && !options.from) return { disk: resolve(cwd, options.disk), kernel: resolve(cwd, options.kernel), ...initrdOption };
+  const { CONVERT_RESULT_FILE, readConvertResult } = await import('../image/convert-result.js');
   const dir = options.from ? resolve(cwd, options.from) : join(workDir, 'out', `${config.name}-${config.version}`);
   if (!options.from && !existsSync(join(dir, CONVERT_RESULT_FILE))) {
     throw new UserError('no image to boot: pass --disk and --kernel, or --from a convert output directory', `looked for ${join(dir, CONVERT_RESULT_FILE)}`);

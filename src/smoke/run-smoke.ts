@@ -11,10 +11,11 @@ import { launchQemu, machineFor, type HostForward } from '../tools/qemu.js';
 import { ConsoleLines } from './console-lines.js';
 import { STAGES } from './console-patterns.js';
 import { BootExpectations } from './expectations.js';
-import { healthProblems, parseHealth } from './health.js';
 import { credentialFwCfg, type SmokeIdentity } from './identity.js';
 import { planProbes, runProbe, type ProbeSpec } from './probes.js';
 import type { HealthReport, ProbeResult, SmokeResult } from './types.js';
+
+type HealthModule = typeof import('./health.js');
 
 export const BASE_CMDLINE = 'root=/dev/vda rw console=ttyAMA0';
 const OTELCOL_HEALTH_PORT = 13133;
@@ -49,6 +50,8 @@ export interface SmokeInputs {
   identity?: SmokeIdentity;
   /** Progress for the user: a stage passed, a probe finished. */
   onProgress?: (message: string) => void;
+  /** Called once QEMU is running (the caller may now load what it needs only while the guest boots). */
+  onQemuStarted?: () => void;
 }
 
 /**
@@ -133,6 +136,8 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     t0 = performance.now();
 
     let health: HealthReport | undefined;
+    // the health line's judge (zod) is compiled once QEMU runs; console text that comes before waits for it
+    let judge: HealthModule | undefined;
     // the probes start as soon as a good health line arrives (the guest's services are up), while the
     // console goes on to the login prompt: the verdict waits for whichever ends last, not for both in a row
     const probeStop = new AbortController();
@@ -160,10 +165,10 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       requiredUnits: inputs.requiredUnits,
       startMs: 0,
       checkHealth: (json) => {
-        const parsed = parseHealth(json);
+        const parsed = judge!.parseHealth(json);
         if ('problem' in parsed) return parsed.problem;
         health = parsed.report;
-        const problems = healthProblems(parsed.report, inputs.allowDegraded, inputs.identity?.expect);
+        const problems = judge!.healthProblems(parsed.report, inputs.allowDegraded, inputs.identity?.expect);
         if (problems.length) return `unhealthy: ${problems.join('; ')}`;
         startProbes(parsed.report);
         return undefined;
@@ -181,8 +186,13 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       }
     };
     let wake: () => void = () => {};
+    const early: string[] = [];
     const onConsole = (chunk: string) => {
       sawOutput = true;
+      if (!judge) {
+        early.push(chunk);
+        return;
+      }
       const { lines: complete, partial } = lines.push(chunk);
       for (const line of complete) expectations.observeLine(line, now());
       expectations.observePartial(partial, now());
@@ -202,6 +212,15 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     }
     const unregisterQemu = onCleanup(() => qemu.stop());
     inputs.onProgress?.(`QEMU started (${inputs.accel.accel}: ${inputs.accel.reason}), pid ${qemu.pid}`);
+    inputs.onQemuStarted?.();
+    try {
+      judge = await import('./health.js');
+    } catch (error) {
+      await qemu.stop();
+      unregisterQemu();
+      throw error;
+    }
+    for (const chunk of early.splice(0)) onConsole(chunk);
     const probes: ProbeResult[] = [];
     try {
       const decided = new Promise<void>((r) => (wake = r));

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { busyboxImage, qemuChildrenOf, type BootableImage } from '../helpers/fixtures/index.js';
@@ -63,6 +63,16 @@ describe('vvehicle smoke on the busybox fixture', () => {
     expect(sha256(healthy.qcow2)).toBe(before);
     expect(qemuChildrenOf(process.pid)).toEqual([]);
     expect(smokeTempDirs(privateTmp)).toEqual([]);
+  }, 180_000);
+
+  it('takes its settings from a project file when one is given (the embedded default comes preloaded only without one)', async () => {
+    const dir = tempDir();
+    const project = join(dir, 'lab.yml');
+    writeFileSync(project, "extends: gateway-qemuarm64\ncomponents:\n  ueransim:\n    ue:\n      mcc: '001'\n      mnc: '01'\n");
+    const { code, result } = await smoke(healthy, dir, ['-c', project]);
+    expect(code).toBe(0);
+    // the test subscriber is on the project's home network, and the guest echoed it back
+    expect(result.health?.identity?.supi).toBe('imsi-001010000000001');
   }, 180_000);
 
   it('without identity (--no-identity) the vehicle boots and says identity missing; smoke passes only then', async () => {
