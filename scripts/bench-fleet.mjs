@@ -67,8 +67,32 @@ function publishFixture(f, scratch, vv) {
   return join(scratch, 'storm/published/vvehicle-gateway/0.1.0/manifest.json');
 }
 
+/** Fleet dirs whose vehicles may be running: torn down however the bench ends. */
+const running = new Set();
+
+/**
+ * SIGINT/SIGTERM/SIGHUP, or stdout closed under us (`npm run bench | head`: EPIPE), would end the bench
+ * before a `finally` runs and leave the storm's domains running on the host's libvirtd: take them down
+ * first, as `vvehicle fleet up` does on Ctrl-C.
+ */
+function tearDownOnExit(vv) {
+  const tearDown = (code) => {
+    for (const dir of running) {
+      try {
+        vv(['fleet', 'down', '--dir', dir]);
+      } catch (error) {
+        process.stderr.write(`bench: fleet down --dir ${dir} failed: ${error.message}\n`);
+      }
+    }
+    process.exit(code);
+  };
+  for (const [signal, number] of [['SIGINT', 2], ['SIGTERM', 15], ['SIGHUP', 1]]) process.once(signal, () => tearDown(128 + number));
+  process.stdout.on('error', (error) => tearDown(error.code === 'EPIPE' ? 141 : 1));
+}
+
 async function stormOnce(manifest, n, storage, scratch, vv, cli) {
   const dir = join(scratch, `storm/fleet-${storage}-${n}`);
+  running.add(dir);
   vv(['fleet', 'plan', '--dir', dir, '--image', manifest, '--count', String(n), '--name', 'storm', '--host', `qemu:///system,cores=${cpus().length}`,
     '--cpu-pinning', 'off', '--memory', '512', '--vcpus', '1']);
   const t0 = performance.now();
@@ -87,6 +111,7 @@ async function stormOnce(manifest, n, storage, scratch, vv, cli) {
     return { wall: Math.max(...per), per, upSeconds };
   } finally {
     vv(['fleet', 'down', '--dir', dir]);
+    running.delete(dir);
   }
 }
 
@@ -99,6 +124,7 @@ export async function benchBootStorm({ scratch, report, vv, cli, fixture }) {
     report('boot storm', 'skipped', 'curve', undefined, 'libvirt is not reachable at qemu:///system (as root: virtlogd -d; libvirtd -d)');
     return;
   }
+  tearDownOnExit(vv);
   const manifest = publishFixture(fixture, scratch, vv);
   for (const storage of ['overlay', 'copy']) {
     for (const n of [1, 2, 4]) {

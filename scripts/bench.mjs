@@ -261,7 +261,7 @@ async function benchSmoke() {
   report('smoke verdict vs bare boot', `${ratio.toFixed(2)}×`, 'budget ≤ 1.1×', ratio <= 1.1,
     `vvehicle smoke ${w.toFixed(2)} s wall (QEMU start to verdict ${v.toFixed(2)} s = ${(v / b).toFixed(2)}×), bare boot to login ${b.toFixed(2)} s; ` +
       `CPU ${median(smokeCpu).toFixed(2)} s (node + QEMU) vs ${median(bareCpu).toFixed(2)} s = ${cpuRatio.toFixed(2)}×; ` +
-      `bare boot with smoke's identity credentials ${median(bareIdentity).toFixed(2)} s (smoke vs it ${median(smokeWall.map((s, i) => s / bareIdentity[i])).toFixed(2)}×); TCG, ${runs} alternated runs, medians of paired ratios`);
+      `bare boot with smoke's identity credentials ${median(bareIdentity).toFixed(2)} s (smoke vs it ${median(smokeWall.map((s, i) => s / bareIdentity[i])).toFixed(2)}×); TCG, ${runs} alternated runs, medians of paired ratios (each: ${smokeWall.map((s, i) => (s / bare[i]).toFixed(2)).join(' ')})`);
 }
 
 /**
