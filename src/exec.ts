@@ -127,7 +127,7 @@ export interface StreamingProcess {
   exited: Promise<{ exitCode: number | undefined; signal: string | undefined; stderr: string }>;
   /** True once the program has exited. */
   hasExited(): boolean;
-  /** SIGTERM to the whole process group, SIGKILL after `graceMs`; resolves once the program is gone. */
+  /** SIGTERM to the whole process group, SIGKILL after `graceMs` (at once for 0); resolves once the program is gone. */
   stop(graceMs?: number): Promise<void>;
 }
 
@@ -188,6 +188,11 @@ export function startStreaming(file: string, args: readonly string[], options: S
   const stop = async (graceMs = 3000) => {
     if (done) {
       signalGroup('SIGKILL'); // children the leader left behind, if any
+      return;
+    }
+    if (graceMs <= 0) {
+      signalGroup('SIGKILL');
+      await exited;
       return;
     }
     signalGroup('SIGTERM');

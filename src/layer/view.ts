@@ -4,7 +4,7 @@ import type { Config } from '../config/schema.js';
 import type { BuildPlan } from '../plan/types.js';
 import { NODE_EXPORTER_RELEASES, OTELCOL_CONTRIB_RELEASES, UERANSIM_RELEASES } from '../config/releases.js';
 import { pinComment } from './checksums.js';
-import { IDENTITY_CREDENTIALS } from '../identity/credentials.js';
+import { IDENTITY_CREDENTIALS, type ShellCheck } from '../identity/credentials.js';
 
 /** Everything the layer templates read. Built from config and plan only; every key always present. */
 export interface LayerView {
@@ -35,7 +35,7 @@ export interface LayerView {
   ebpf: { enabled: boolean; bpftool: boolean; clangTools: string; btf: boolean };
   health: { units: string; after: string; waitSec: number };
   identity: {
-    credentials: { name: string; required: boolean; secret: boolean; pattern: string; description: string; var: string }[];
+    credentials: { name: string; required: boolean; secret: boolean; pattern: string; description: string; var: string; shell: Omit<ShellCheck, 'max' | 'separator'> & { max: number | ''; separator: string } }[];
     ueransim: 0 | 1;
     ueTemplate: string;
     defaults: { mcc: string; mnc: string; gnbSearchList: string };
@@ -172,7 +172,12 @@ export function buildLayerView(config: Config, plan: BuildPlan): LayerView {
     },
     identity: {
       // vvehicle.ue.supi → ue_supi: the shell variable the script keeps the value in
-      credentials: IDENTITY_CREDENTIALS.map((c) => ({ ...c, var: c.name.replace(/^vvehicle\./, '').replace(/[.-]/g, '_') })),
+      // (max and separator '' when there is none: the script's `fits` takes them so)
+      credentials: IDENTITY_CREDENTIALS.map((c) => ({
+        ...c,
+        var: c.name.replace(/^vvehicle\./, '').replace(/[.-]/g, '_'),
+        shell: { ...c.shell, max: c.shell.max ?? '', separator: c.shell.separator ?? '' },
+      })),
       ueransim: c.ueransim.enabled ? 1 : 0,
       ueTemplate: '/etc/ueransim/ue.yaml.in',
       defaults: { mcc: ue.mcc, mnc: ue.mnc, gnbSearchList: ue.gnbSearchList.join(',') },

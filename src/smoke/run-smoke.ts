@@ -1,5 +1,5 @@
-import { appendFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { appendFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtemp } from 'node:fs/promises';
 import { freePorts } from '../host/free-ports.js';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -85,7 +85,8 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
   const { machine, cpu } = machineFor(inputs.accel.accel);
 
   const workDir = await mkdtemp(join(tmpdir(), 'vvehicle-smoke-'));
-  const removeWorkDir = () => rm(workDir, { recursive: true, force: true });
+  // synchronous: a few small files, and no thread-pool round trips between the verdict and our exit
+  const removeWorkDir = async () => rmSync(workDir, { recursive: true, force: true });
   const unregisterWorkDir = onCleanup(removeWorkDir);
   const booted = {
     accel: inputs.accel.accel,
@@ -251,7 +252,8 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       if (expectations.outcome?.verdict === 'pass' && probesRun) probes.push(...(await probesRun));
     } finally {
       probeStop.abort();
-      await qemu.stop();
+      // no grace: the guest's disk is QEMU's throwaway overlay, nothing in it is worth a clean shutdown
+      await qemu.stop(0);
       unregisterQemu();
     }
 

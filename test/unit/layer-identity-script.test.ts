@@ -136,18 +136,18 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
 }
 
 describe('vvehicle-identity without grep', () => {
-  it('counts no value as valid (dash, with only the tools it needs besides grep on PATH)', async () => {
+  it('checks every value itself: a complete identity is "ok" with only mkdir, mv and cat on PATH (dash)', async () => {
     const bin = join(tempDir(), 'bin');
     mkdirSync(bin);
-    for (const tool of ['mkdir', 'chmod', 'mv', 'rm']) symlinkSync(`/bin/${tool}`, join(bin, tool));
+    for (const tool of ['mkdir', 'mv', 'cat']) symlinkSync(`/bin/${tool}`, join(bin, tool));
     const r = await runIdentity(['/bin/dash'], FULL, undefined, bin);
-    expect(r.identity).toMatchObject({ state: 'invalid', vehicleId: null, supi: null, invalid: Object.keys(FULL) });
-    expect(r.ueYaml).toBeNull();
+    expect(r.identity).toMatchObject({ state: 'ok', vehicleId: 'veh-007', supi: 'imsi-001010000000007', invalid: [] });
+    expect(r.ueYamlMode).toBe(0o600);
   });
 });
 
 describe('the credential patterns', () => {
-  it('mean the same to JavaScript and to grep -Ex (what the image checks at boot)', async () => {
+  it('mean the same to JavaScript and to grep -Ex (what fleet tools reading the manifest may check with)', async () => {
     const samples = ['veh-001', 'a', '-x', 'imsi-001010000000001', 'imsi-12345', K, K.toUpperCase(), K.slice(1), '001', '01', '1',
       '10.0.0.1,gnb.lab', '10.0.0.1,', 'fe80::1', 'host.example', 'host_name', 'x'.repeat(63), 'x'.repeat(64), 'a b', ''];
     for (const c of IDENTITY_CREDENTIALS) {
@@ -157,4 +157,55 @@ describe('the credential patterns', () => {
       }
     }
   });
+
+  for (const shell of [['dash'], ['busybox', 'sh']]) {
+    it(`mean the same to JavaScript and to the image's shell check, under ${shell.join(' ')} (what the image checks at boot)`, async () => {
+      // the script's own fits(), taken from the rendered script, run on every sample in one shell
+      const script = layerFile('recipes-core/vvehicle-identity/files/vvehicle-identity');
+      const fits = /^fits\(\) \{\n[\s\S]*?\n\}\n/m.exec(script)![0];
+      const dir = tempDir();
+      const cases: { name: string; sample: string }[] = [];
+      for (const c of IDENTITY_CREDENTIALS) for (const sample of credentialSamples(c.name)) cases.push({ name: c.name, sample });
+      // two lines a case: the credential's name, then the value as it is (no splitting, no trimming)
+      writeFileSync(join(dir, 'samples'), cases.map((c) => `${c.name}\n${c.sample}\n`).join(''));
+      const calls = IDENTITY_CREDENTIALS.map((c) => {
+        const a = c.shell;
+        const quoted = [a.prefix, String(a.min), String(a.max ?? ''), a.chars, a.first, a.last, a.separator ?? ''].map((x) => `'${x}'`).join(' ');
+        return `        '${c.name}') fits "$value" ${quoted} ;;`;
+      });
+      writeFileSync(join(dir, 'check'), `set -f\n${fits}while IFS= read -r name && IFS= read -r value; do\n    case $name in\n${calls.join('\n')}\n        *) echo "unknown credential $name"; exit 2 ;;\n    esac && echo 1 || echo 0\ndone <"$1"\n`);
+      const r = await run(shell[0]!, [...shell.slice(1), join(dir, 'check'), join(dir, 'samples')]);
+      const verdicts = r.stdout.split('\n').filter((line) => line !== '');
+      expect(verdicts).toHaveLength(cases.length);
+      const disagree = cases.filter((c, i) => (verdicts[i] === '1') !== credentialValueValid(c.name, c.sample));
+      expect(disagree).toEqual([]);
+      // the samples reach both verdicts for every credential
+      for (const c of IDENTITY_CREDENTIALS) expect(new Set(cases.map((x, i) => (x.name === c.name ? verdicts[i] : undefined)).filter(Boolean))).toEqual(new Set(['0', '1']));
+    });
+  }
 });
+
+/**
+ * Values to try a credential's check on: the edge cases by hand, then 400 random ones (a fixed seed) built from
+ * the characters it takes, the ones around them, and its own prefix and separator, at every length near its limits.
+ */
+function credentialSamples(name: string): string[] {
+  const c = IDENTITY_CREDENTIALS.find((x) => x.name === name)!;
+  const fixed = ['veh-001', 'a', '-x', 'x-', 'x.', '.x', 'imsi-001010000000001', 'imsi-12345', 'imsi-', 'IMSI-001010000000001', K, K.toUpperCase(), K.slice(1), `${K}0`,
+    '001', '01', '1', '0001', '10.0.0.1,gnb.lab', '10.0.0.1,', ',10.0.0.1', 'a,,b', 'a,b', 'fe80::1', 'host.example', 'host_name', 'x'.repeat(63), 'x'.repeat(64),
+    'a b', ' a', 'a ', '', '*', '?', '[a]', 'a*', 'é', 'aé', '\\', "'", '"', '$x', '`x`', 'a\rb', 'ab\r'];
+  let seed = [...name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7);
+  const random = (n: number) => {
+    seed = (seed * 1103515245 + 12345) >>> 0;
+    return seed % n;
+  };
+  const alphabet = [...new Set([...c.shell.chars, ...c.shell.first, ...c.shell.last, ...'-_.:,/@ *?[]!GZgz9é'])];
+  const longest = (c.shell.max ?? 40) + c.shell.prefix.length + 2;
+  const generated = Array.from({ length: 400 }, () => {
+    const length = random(longest + 1);
+    const body = Array.from({ length }, () => alphabet[random(alphabet.length)]).join('');
+    // most with the right prefix (else nearly every sample fails on it)
+    return random(4) === 0 ? body : `${c.shell.prefix}${body.slice(c.shell.prefix.length)}`;
+  });
+  return [...fixed, ...generated];
+}
