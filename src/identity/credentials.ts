@@ -17,8 +17,8 @@ export interface IdentityCredential {
   description: string;
   /**
    * What a valid value looks like, matched against the whole value. Written so that it means the same
-   * as a JavaScript RegExp and as a POSIX extended regular expression (`grep -Ex`): the layer's identity
-   * unit renders these into its checks, fleet tools and smoke check the values they pass with them.
+   * as a JavaScript RegExp and as a POSIX extended regular expression (`grep -Ex`): the manifest lists it,
+   * fleet tools and smoke check the values they pass with it; the image checks the same with `shell`.
    */
   pattern: string;
   /** The same check as `pattern`, as the image's shell makes it (see ShellCheck). */
