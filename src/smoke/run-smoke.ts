@@ -1,4 +1,4 @@
-import { appendFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { appendFileSync, existsSync, mkdirSync, openSync, readSync, closeSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { mkdtemp } from 'node:fs/promises';
 import { freePorts } from '../host/free-ports.js';
 import { tmpdir } from 'node:os';
@@ -128,6 +128,12 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     if (inputs.signal.aborted) throw inputs.signal.reason;
     mkdirSync(dirname(consoleLog), { recursive: true });
     writeFileSync(consoleLog, '');
+    // QEMU writes the console into a regular file that we read back as it grows: the console log itself,
+    // or, when that is no file (--console-log /dev/null, /dev/stderr), one in our temp dir, whose text we
+    // pass on to it
+    const consoleIsFile = statSync(consoleLog).isFile();
+    const qemuConsole = consoleIsFile ? consoleLog : join(workDir, 'console.log');
+    if (!consoleIsFile) writeFileSync(qemuConsole, '');
     const [metricsPort, otelPort] = await freePorts(2);
     const forwards: HostForward[] = [
       { hostPort: metricsPort!, guestPort: inputs.nodeExporterPort },
@@ -188,17 +194,18 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     };
     let wake: () => void = () => {};
     const early: string[] = [];
-    const onConsole = (chunk: string) => {
-      sawOutput = true;
-      if (!judge) {
-        early.push(chunk);
-        return;
-      }
-      const { lines: complete, partial } = lines.push(chunk);
+    const judgeText = (text: string) => {
+      const { lines: complete, partial } = lines.push(text);
       for (const line of complete) expectations.observeLine(line, now());
       expectations.observePartial(partial, now());
       report();
       if (expectations.outcome) wake();
+    };
+    const onConsole = (chunk: string) => {
+      sawOutput = true;
+      if (!consoleIsFile) appendFileSync(consoleLog, chunk);
+      if (judge) judgeText(chunk);
+      else early.push(chunk);
     };
 
     // the secret credentials as 0600 files in our own throwaway dir (mkdtemp makes it 0700)
@@ -207,7 +214,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
     try {
       // QEMU boots the base read-only and keeps the guest's writes in its own overlay in workDir; it
       // writes the serial console straight into the console log, which onConsole is handed as it grows
-      qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk, scratchDir: workDir, cmdline, forwards, fwCfg, consoleFile: consoleLog }, onConsole);
+      qemu = launchQemu({ accel: inputs.accel.accel, memoryMiB: inputs.memoryMiB, cpus: inputs.cpus, kernel, initrd, disk, scratchDir: workDir, cmdline, forwards, fwCfg, consoleFile: qemuConsole }, onConsole);
     } catch (error) {
       throw await startFailure(error);
     }
@@ -221,7 +228,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
       unregisterQemu();
       throw error;
     }
-    for (const chunk of early.splice(0)) onConsole(chunk);
+    for (const chunk of early.splice(0)) judgeText(chunk);
     const probes: ProbeResult[] = [];
     try {
       const decided = new Promise<void>((r) => (wake = r));
@@ -241,7 +248,7 @@ export async function runSmoke(inputs: SmokeInputs): Promise<SmokeResult> {
           if (!sawOutput && first.exitCode !== 0) {
             throw await startFailure(new ToolError(qemu.command, first.exitCode ?? 1, first.stderr, `QEMU could not start (exit ${code})`));
           }
-          onConsole(lines.flush() + '\n');
+          judgeText(lines.flush() + '\n'); // the last line, which no newline ended
           expectations.abort(`QEMU exited (${code}) before the boot was decided${first.stderr.trim() ? `: ${first.stderr.trim().split('\n').pop()}` : ''}`, now());
         }
       } finally {

@@ -75,6 +75,14 @@ describe('vvehicle smoke on the busybox fixture', () => {
     expect(result.health?.identity?.supi).toBe('imsi-001010000000001');
   }, 180_000);
 
+  it('judges the console also when the console log is no file (--console-log /dev/null): QEMU writes to a temp file then', async () => {
+    const dir = tempDir();
+    const r = await runCli(['smoke', '-w', join(dir, 'work'), '--disk', healthy.qcow2, '--kernel', healthy.kernel, '--initrd', healthy.initrd,
+      '--accel', 'tcg', '--memory', '512', '--json', '--console-log', '/dev/null']);
+    expect(r.code).toBe(0);
+    expect((JSON.parse(r.stdout) as SmokeResult).stages.map((st) => st.status)).toEqual(['pass', 'pass', 'pass', 'pass']);
+  }, 180_000);
+
   it('without identity (--no-identity) the vehicle boots and says identity missing; smoke passes only then', async () => {
     const dir = tempDir();
     const { code, result } = await smoke(healthy, dir, ['--no-identity']);
