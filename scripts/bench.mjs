@@ -35,9 +35,9 @@ function report(name, value, budget, ok, detail = '') {
 
 /**
  * VVEHICLE_BENCH_RUNS: how many measured runs the smoke and warm-check lines take; more on a loaded machine.
- * Smoke takes 15 by default: one TCG boot of the fixture varies by ±15% from run to run on a 2-core machine
- * (2.5 to 3.3 s), so the median of 3 paired ratios moved by ±0.08, more than the overhead it measures, and
- * that of 9 still by ±0.04.
+ * Smoke takes 25 pairs by default: one TCG boot of the fixture varies by ±15% from run to run on a 2-core
+ * machine (2.5 to 3.3 s), a paired ratio by ±0.06, so the median of 3 moved by ±0.08 (more than the overhead
+ * it measures), that of 15 still by ±0.02, and that of 25 by ±0.015.
  */
 function benchRuns(byDefault) {
   const runs = Number(process.env.VVEHICLE_BENCH_RUNS ?? byDefault);
@@ -244,7 +244,7 @@ async function benchSmoke() {
   const smokeWall = [];
   const smokeCpu = [];
   const smokeVerdict = [];
-  const runs = benchRuns(15);
+  const runs = benchRuns(25);
   const bareRun = async (i) => {
     const b = await bareBoot(f, i);
     bare.push(b.seconds);
