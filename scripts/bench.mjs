@@ -25,6 +25,8 @@ const onlyArg = process.argv.includes('--fleet') ? 'overlays,storm' : process.ar
 const only = onlyArg ? new Set(onlyArg.split(',')) : undefined;
 const wanted = (group) => !only || only.has(group);
 const scratch = mkdtempSync(join(tmpdir(), 'vvehicle-bench-'));
+// also when the boot storm's signal handler ends the bench with process.exit (after taking its domains down)
+process.on('exit', () => rmSync(scratch, { recursive: true, force: true }));
 const results = [];
 
 function report(name, value, budget, ok, detail = '') {
