@@ -119,8 +119,8 @@ export function runSync(file: string, args: readonly string[], options: { cwd?: 
   return { command, exitCode, stdout, stderr, failed };
 }
 
-/** A long-running program started in its own process group, its output streamed as it comes. */
-export interface StreamingProcess {
+/** A long-running program started in its own process group (QEMU). */
+export interface DetachedProcess {
   command: string;
   pid: number;
   /** Resolves when the program has exited; never rejects. */
@@ -131,11 +131,9 @@ export interface StreamingProcess {
   stop(graceMs?: number): Promise<void>;
 }
 
-export interface StreamingOptions {
+export interface DetachedOptions {
   cwd?: string;
   env?: Record<string, string | undefined>;
-  /** Called with every chunk of stdout, decoded as UTF-8; without it, stdout is not read (goes nowhere). */
-  onStdout?: (chunk: string) => void;
   /** Append the command line and stderr to this log file. */
   logFile?: string;
 }
@@ -143,25 +141,16 @@ export interface StreamingOptions {
 /**
  * Starts a program that outlives a single call (QEMU). It runs detached, i.e. as the leader of its
  * own process group, so a terminal's Ctrl-C reaches only us and we decide how it is stopped; stop()
- * signals the group by its id (never a name), which also reaches any children it forked.
+ * signals the group by its id (never a name), which also reaches any children it forked. Its stdout
+ * goes nowhere (QEMU writes its console into a file); its stderr is kept for errors and the log.
  */
-export function startStreaming(file: string, args: readonly string[], options: StreamingOptions): StreamingProcess {
+export function startDetached(file: string, args: readonly string[], options: DetachedOptions): DetachedProcess {
   const command = formatCommand(file, args);
   if (options.logFile) appendFileSync(options.logFile, `$ ${command}\n`);
-  // node's own spawn: a process group leader with piped output needs nothing of execa's
-  const child = spawn(file, args, {
-    cwd: options.cwd,
-    env: withEnv(options.env),
-    detached: true,
-    stdio: ['ignore', options.onStdout ? 'pipe' : 'ignore', 'pipe'],
-  });
+  // node's own spawn: a process group leader with its stderr piped needs nothing of execa's
+  const child = spawn(file, args, { cwd: options.cwd, env: withEnv(options.env), detached: true, stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   let done = false;
-  const onStdout = options.onStdout;
-  if (onStdout) {
-    child.stdout?.setEncoding('utf8');
-    child.stdout?.on('data', (chunk: string) => onStdout(chunk));
-  }
   child.stderr?.setEncoding('utf8');
   child.stderr?.on('data', (chunk: string) => {
     stderr = (stderr + chunk).slice(-16_384);

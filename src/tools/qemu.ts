@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ToolError } from '../errors.js';
-import { run, startStreaming, type StreamingProcess } from '../exec.js';
+import { run, startDetached, type DetachedProcess } from '../exec.js';
 import type { Accel } from '../host/accel.js';
 import { followFile } from '../host/follow-file.js';
 import { onCleanup } from '../signals.js';
@@ -101,11 +101,11 @@ const CONSOLE_POLL_MS = 10;
  * what it adds is handed to onConsole; everything is handed over before `exited` resolves. The
  * caller must stop() it (and registers that as a cleanup for Ctrl-C).
  */
-export function launchQemu(spec: BootSpec & { consoleFile: string }, onConsole: (chunk: string) => void, logFile?: string): StreamingProcess {
+export function launchQemu(spec: BootSpec & { consoleFile: string }, onConsole: (chunk: string) => void, logFile?: string): DetachedProcess {
   const follower = followFile(spec.consoleFile, onConsole, CONSOLE_POLL_MS);
-  let qemu: StreamingProcess;
+  let qemu: DetachedProcess;
   try {
-    qemu = startStreaming(QEMU_AARCH64, bootArgs(spec), { logFile, env: scratchEnv(spec) });
+    qemu = startDetached(QEMU_AARCH64, bootArgs(spec), { logFile, env: scratchEnv(spec) });
   } catch (error) {
     follower.stop();
     throw error;

@@ -44,12 +44,14 @@ describe('vvehicle smoke interrupted', () => {
     // QEMU opened the base read-only; its overlay is in our scratch dir ($TMPDIR), already unlinked
     const scratch = /(?:^|\0)TMPDIR=([^\0]*)/.exec(readFileSync(`/proc/${qemuPid}/environ`, 'utf8'))?.[1];
     expect(scratch).toMatch(/vvehicle-smoke-/);
+    // (the overlay comes after the base is open; QEMU also reads the credential files there, briefly)
+    const inScratchDeleted = (f: { path: string }) => f.path.startsWith(`${scratch}/`) && f.path.endsWith(' (deleted)');
     const open = await waitFor('QEMU to open its disks', () => {
       const files = openFiles(qemuPid);
-      return files.some((f) => f.path.startsWith(`${scratch}/`)) ? files : undefined;
+      return files.some(inScratchDeleted) ? files : undefined;
     }, 60_000, 200);
     expect(open.find((f) => f.path === hang.qcow2)?.flags).toBe('read-only');
-    expect(open.filter((f) => f.path.startsWith(`${scratch}/`) && f.path.endsWith(' (deleted)')).length).toBe(1);
+    expect(open.filter(inScratchDeleted).length).toBe(1);
     // mid-boot: the kernel is running, the verdict is far away
     await waitFor('the kernel to boot', () => (existsSync(consoleLog) && readFileSync(consoleLog, 'utf8').includes('Booting Linux') ? true : undefined), 120_000, 200);
 
