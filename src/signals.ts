@@ -1,7 +1,7 @@
 import { Interrupted } from './errors.js';
 
 /**
- * One AbortController for the whole run: SIGINT/SIGTERM abort it, and every wrapper that starts a
+ * One AbortController for the whole run: SIGINT/SIGTERM (or output nobody reads any more) abort it, and every wrapper that starts a
  * process (container, QEMU) passes its signal on and registers a cleanup that stops what it started.
  */
 const controller = new AbortController();
@@ -29,4 +29,8 @@ export function installSignalHandlers(): void {
   // would kill us before the cleanups run (it did, during `qemu-img convert`); repeats are ignored above
   process.on('SIGINT', handler);
   process.on('SIGTERM', handler);
+  // The reader of our output went away (`vvehicle smoke | head`): the next write fails with EPIPE, which,
+  // unheard, killed us at once and left QEMU running on its own. A broken output ends the run like Ctrl-C:
+  // what we started is stopped, and later writes to the broken stream are ignored.
+  for (const stream of [process.stdout, process.stderr]) stream.on('error', () => handler('SIGPIPE'));
 }

@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { existsSync, readdirSync, readFileSync, readlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { busyboxImage, isAlive, qemuChildrenOf, type BootableImage } from '../helpers/fixtures/index.js';
 import { tempDir } from '../helpers/tmp.js';
 import { waitFor } from '../helpers/wait.js';
@@ -31,11 +31,23 @@ describe('vvehicle smoke interrupted', () => {
     if (!existsSync(join(repo, 'dist', 'commands', 'smoke.js'))) throw new Error('dist/ has no smoke command: run `npm run build` first');
   }, 600_000);
 
+  /** `vvehicle smoke` on the image that never finishes booting; killed at the end whatever the test saw. */
+  function smokeHang(dir: string, consoleLog: string) {
+    const child = spawn(process.execPath, [cli, 'smoke', '-w', join(dir, 'work'), '--disk', hang.qcow2, '--kernel', hang.kernel, '--initrd', hang.initrd,
+      '--accel', 'tcg', '--memory', '512', '--console-log', consoleLog], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    started.push(child);
+    return child;
+  }
+  const started: ReturnType<typeof spawn>[] = [];
+  afterEach(() => {
+    // a failed expectation must not leave the CLI (and so its QEMU) booting on
+    for (const child of started.splice(0)) if (child.exitCode === null && child.signalCode === null) child.kill('SIGINT');
+  });
+
   it('SIGINT stops QEMU by its process group and exits 130', async () => {
     const dir = tempDir();
     const consoleLog = join(dir, 'console.log');
-    const child = spawn(process.execPath, [cli, 'smoke', '-w', join(dir, 'work'), '--disk', hang.qcow2, '--kernel', hang.kernel, '--initrd', hang.initrd,
-      '--accel', 'tcg', '--memory', '512', '--console-log', consoleLog], { cwd: dir, stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, CI: 'true' } });
+    const child = smokeHang(dir, consoleLog);
     let stderr = '';
     child.stderr.setEncoding('utf8').on('data', (t: string) => (stderr += t));
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
@@ -60,5 +72,21 @@ describe('vvehicle smoke interrupted', () => {
     expect(isAlive(qemuPid)).toBe(false);
     expect(existsSync(scratch!)).toBe(false);
     expect(stderr).toContain('interrupted by SIGINT');
+  }, 300_000);
+
+  it('a reader that goes away (`vvehicle smoke 2>&1 | head -1`) ends the run like Ctrl-C: QEMU stopped, exit 130', async () => {
+    const dir = tempDir();
+    const child = smokeHang(dir, join(dir, 'console.log'));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    // the progress display comes up once QEMU runs; after its first line the pipe closes, and the next
+    // progress line fails with EPIPE (which, unheard, killed the CLI at once and left QEMU running)
+    await new Promise<void>((r) => child.stderr!.once('data', () => r()));
+    const qemuPid = await waitFor('QEMU to start', () => qemuChildrenOf(child.pid!)[0], 60_000, 50);
+    const scratch = /(?:^|\0)TMPDIR=([^\0]*)/.exec(readFileSync(`/proc/${qemuPid}/environ`, 'utf8'))?.[1];
+    child.stderr!.destroy();
+    child.stdout!.destroy();
+    expect(await exited).toBe(130);
+    expect(isAlive(qemuPid)).toBe(false);
+    expect(existsSync(scratch!)).toBe(false);
   }, 300_000);
 });
