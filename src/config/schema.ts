@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import semver from 'semver';
 import { confBlockProblems } from './conf-block.js';
+import { DNN_PATTERN, SESSION_TYPES } from '../identity/ue-profile.js';
 
 /**
  * The vvehicle configuration schema. Values that end up in BitBake files or systemd units are
@@ -70,7 +71,7 @@ const ueransim = z
         op: movedToCredential('vvehicle.ue.opc'),
         opType: z.literal('OPC').optional()
           .describe('always OPC: the vehicle\'s OPc arrives at boot as credential vvehicle.ue.opc'),
-        mcc: digits('3').describe('mobile country code (a vehicle\'s credential vvehicle.ue.mcc overrides it)'),
+        mcc: digits('3').refine((v) => v !== '000', { message: 'must not be 000: nr-ue refuses it ("Field \'mcc\' is too small")' }).describe('mobile country code (a vehicle\'s credential vvehicle.ue.mcc overrides it)'),
         mnc: digits('2,3').describe('mobile network code (a vehicle\'s credential vvehicle.ue.mnc overrides it)'),
         amf: hex(4).default('8000'),
         imei: digits('15').optional(),
@@ -79,8 +80,8 @@ const ueransim = z
         sessions: z
           .array(
             z.strictObject({
-              type: z.enum(['IPv4', 'IPv6', 'IPv4v6']).default('IPv4'),
-              apn: recipeName.describe('DNN/APN'),
+              type: z.enum(SESSION_TYPES).default('IPv4'),
+              apn: z.string().regex(new RegExp(`^(?:${DNN_PATTERN})$`), 'must be a DNN: letters, digits, . and -, at most 63, starting and ending with a letter or digit').describe('DNN/APN'),
               sst: z.number().int().min(0).max(255),
               sd: hex(6).optional(),
             }),

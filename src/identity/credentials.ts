@@ -1,3 +1,5 @@
+import { DNN_PATTERN, SESSION_CREDENTIALS, sessionSetAtBoot, type UeProfile } from './ue-profile.js';
+
 /**
  * The per-vehicle identity an image accepts at boot, as systemd system credentials
  * (QEMU `-fw_cfg name=opt/io.systemd.credentials/<name>,…`, libvirt `<sysinfo type='fwcfg'>`, or
@@ -30,7 +32,9 @@ export interface IdentityCredential {
  * (a grep per boot cost ~40 ms under TCG): the value, after `prefix`, is `min` to `max` (none: any number)
  * characters from `chars`, its first one from `first` and its last from `last`; with `separator`, no item
  * between separators is empty. Characters are listed, never ranges: a range in a shell pattern follows the
- * locale's collation. A test holds each equal to `pattern` on many values, under dash and busybox ash.
+ * locale's collation; with `minValue`/`maxValue`, the value as a decimal number is within them (test(1)'s
+ * -ge/-le, decimal under dash and busybox ash alike). A test holds each equal to `pattern` on many values,
+ * under dash and busybox ash.
  */
 export interface ShellCheck {
   prefix: string;
@@ -40,6 +44,9 @@ export interface ShellCheck {
   first: string;
   last: string;
   separator?: string;
+  /** the value, a decimal number, is at least / at most this (a range the characters cannot say) */
+  minValue?: number;
+  maxValue?: number;
 }
 
 const DIGITS = '0123456789';
@@ -56,10 +63,24 @@ export const IDENTITY_CREDENTIALS: readonly IdentityCredential[] = [
   { name: 'vvehicle.ue.supi', required: true, secret: false, pattern: 'imsi-[0-9]{6,15}', shell: anyOf(DIGITS, 6, 15, { prefix: 'imsi-' }), description: 'the UE subscriber id, imsi- followed by 6 to 15 digits' },
   { name: 'vvehicle.ue.key', required: true, secret: true, pattern: '[0-9A-Fa-f]{32}', shell: anyOf(HEX, 32, 32), description: 'subscriber key K, 32 hex digits' },
   { name: 'vvehicle.ue.opc', required: true, secret: true, pattern: '[0-9A-Fa-f]{32}', shell: anyOf(HEX, 32, 32), description: 'operator key OPc, 32 hex digits' },
-  { name: 'vvehicle.ue.mcc', required: false, secret: false, pattern: '[0-9]{3}', shell: anyOf(DIGITS, 3, 3), description: 'mobile country code, 3 digits (default: the image config)' },
+  // nr-ue reads mcc as a number of at least 1 ("Field 'mcc' is too small" for 000, then restarts in a loop)
+  { name: 'vvehicle.ue.mcc', required: false, secret: false, pattern: '00[1-9]|0[1-9][0-9]|[1-9][0-9]{2}', shell: anyOf(DIGITS, 3, 3, { minValue: 1 }), description: 'mobile country code, 3 digits, not 000 (default: the image config)' },
   { name: 'vvehicle.ue.mnc', required: false, secret: false, pattern: '[0-9]{2,3}', shell: anyOf(DIGITS, 2, 3), description: 'mobile network code, 2 or 3 digits (default: the image config)' },
   { name: 'vvehicle.ue.gnb-search-list', required: false, secret: false, pattern: '[A-Za-z0-9.:-]+(,[A-Za-z0-9.:-]+)*', shell: anyOf(`${ALNUM}.:,-`, 1, undefined, { first: `${ALNUM}.:-`, last: `${ALNUM}.:-`, separator: ',' }), description: 'comma-separated gNB addresses (default: the image config)' },
+  // the DNN and slice of the UE's one PDU session (an image with several sessions does not take these)
+  { name: SESSION_CREDENTIALS.dnn, required: false, secret: false, pattern: DNN_PATTERN, shell: anyOf(`${ALNUM}.-`, 1, 63, { first: ALNUM, last: ALNUM }), description: 'the DNN of the UE session: letters, digits, . -; at most 63 (default: the image config)' },
+  { name: SESSION_CREDENTIALS.sst, required: false, secret: false, pattern: '[0-9]{1,2}|[01][0-9]{2}|2[0-4][0-9]|25[0-5]', shell: anyOf(DIGITS, 1, 3, { maxValue: 255 }), description: 'the SST of the UE session slice, 0 to 255 (default: the image config)' },
+  { name: SESSION_CREDENTIALS.sd, required: false, secret: false, pattern: '[0-9a-f]{6}', shell: anyOf('0123456789abcdef', 6, 6), description: 'the SD of the UE session slice, 6 lower-case hex digits (default: the image config)' },
 ];
+
+/**
+ * The credentials an image built with this UE profile reads: the session credentials only when it has
+ * exactly one session (with several, which one a DNN or slice would replace is not for a vehicle to say).
+ */
+export function imageCredentials(ue: UeProfile | null): IdentityCredential[] {
+  const session = new Set<string>(Object.values(SESSION_CREDENTIALS));
+  return IDENTITY_CREDENTIALS.filter((c) => !session.has(c.name) || (ue !== null && sessionSetAtBoot(ue)));
+}
 
 /** The credential of that name (a programming error when there is none). */
 export function identityCredential(name: string): IdentityCredential {

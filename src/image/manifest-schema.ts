@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FW_CFG_CREDENTIAL_PREFIX } from '../identity/credentials.js';
+import { ueProfileSchema } from '../identity/ue-profile.js';
 
 /**
  * manifest.json: the one file fleet tools read to use a published image. It names every file by a
@@ -8,8 +9,11 @@ import { FW_CFG_CREDENTIAL_PREFIX } from '../identity/credentials.js';
  * sync by a test.
  */
 export const MANIFEST_FILE = 'manifest.json';
-/** 2: the `identity` section (what a vehicle booted from the image accepts as its identity). */
-export const MANIFEST_SCHEMA_VERSION = 2;
+/**
+ * 2: the `identity` section (what a vehicle booted from the image accepts as its identity).
+ * 3: the `ue` section (what the image's UE asks the 5G core for), and the session credentials.
+ */
+export const MANIFEST_SCHEMA_VERSION = 3;
 
 const sha256 = z.string().regex(/^[0-9a-f]{64}$/, 'must be a lower-case hex sha256');
 /** A file next to the manifest: a plain name, so the directory can move (published, bundled). */
@@ -179,6 +183,7 @@ export const manifestSchema = z
       })
       .describe('how to boot the disk'),
     identity: identitySchema,
+    ue: ueProfileSchema.nullable().describe("what the image's UE (nr-ue) asks the 5G core for: fleet tools provision the core with exactly this; null when the image runs no UE"),
     packages: z.strictObject({
       source: fileName.nullable().describe('the package-list artifact parsed; null when bitbake wrote none'),
       count: z.number().int().nonnegative(),

@@ -7,7 +7,8 @@ import type { BuildPlan } from '../plan/types.js';
 import { removeTree, sweepLeftovers, tempSibling, writeFileAtomic } from './atomic.js';
 import { readConvertResult, type ConvertResult } from './convert-result.js';
 import { FLAG_PATTERNS, parseLicenseManifest, summarizeLicenses } from './licenses.js';
-import { FW_CFG_CREDENTIAL_PREFIX, IDENTITY_CREDENTIALS, IDENTITY_STATES } from '../identity/credentials.js';
+import { FW_CFG_CREDENTIAL_PREFIX, IDENTITY_STATES, imageCredentials } from '../identity/credentials.js';
+import type { UeProfile } from '../identity/ue-profile.js';
 import { MANIFEST_FILE, MANIFEST_SCHEMA_VERSION, manifestSchema, type Manifest, type ManifestArtifact, type SmokeSummary } from './manifest-schema.js';
 import { localConfRecord } from './local-conf.js';
 import { parsePackageList } from './package-list.js';
@@ -87,7 +88,8 @@ export async function writeManifest(input: ManifestInput): Promise<{ path: strin
       diskBus: 'virtio-blk-pci',
       nic: 'virtio-net-pci',
     },
-    identity: manifestIdentity(),
+    identity: manifestIdentity(plan.ue),
+    ue: plan.ue,
     packages: packagesOf(dir, result),
     licenses: licensesOf(dir, result),
     sbom: result.sbom ? { path: result.sbom, format: result.sbom.endsWith('.spdx.json') ? 'spdx-3-json' : 'spdx-2.2-tar-zst' } : null,
@@ -223,9 +225,9 @@ function licensesOf(dir: string, r: ConvertResult): Manifest['licenses'] {
 }
 
 /** What the image accepts as a vehicle's identity: the one contract of src/identity/credentials.ts. */
-export function manifestIdentity(): Manifest['identity'] {
+export function manifestIdentity(ue: UeProfile | null): Manifest['identity'] {
   return {
-    credentials: IDENTITY_CREDENTIALS.map(({ name, required, secret, pattern, description }) => ({ name, required, secret, pattern, description })),
+    credentials: imageCredentials(ue).map(({ name, required, secret, pattern, description }) => ({ name, required, secret, pattern, description })),
     delivery: { fwCfg: { namePrefix: FW_CFG_CREDENTIAL_PREFIX }, kernelCmdline: { parameter: 'systemd.set_credential', secrets: false } },
     health: { key: 'identity', states: [...IDENTITY_STATES] },
   };

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { imageInfo } from '../tools/qemu-img.js';
-import { manifestSchema, type Manifest, type ManifestArtifact } from './manifest-schema.js';
+import { MANIFEST_SCHEMA_VERSION, manifestSchema, type Manifest, type ManifestArtifact } from './manifest-schema.js';
 import { sha256File } from './sha256.js';
 
 /** Reads and validates a manifest.json; anything that is not a valid manifest is a user error. */
@@ -14,6 +14,13 @@ export function readManifestFile(file: string): Manifest {
     raw = JSON.parse(readFileSync(path, 'utf8'));
   } catch (error) {
     throw new UserError(`${path} is not JSON: ${(error as Error).message}`);
+  }
+  const version = (raw as { schemaVersion?: unknown } | null)?.schemaVersion;
+  if (typeof version === 'number' && version < MANIFEST_SCHEMA_VERSION) {
+    throw new UserError(
+      `${path} is a schema ${version} manifest; this vvehicle reads schema ${MANIFEST_SCHEMA_VERSION} (it publishes what the image's UE asks the 5G core for)`,
+      'write the manifest again with this vvehicle (`vvehicle manifest`, then `vvehicle publish`) from the same build',
+    );
   }
   const parsed = manifestSchema.safeParse(raw);
   if (!parsed.success) {

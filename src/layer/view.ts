@@ -4,7 +4,8 @@ import type { Config } from '../config/schema.js';
 import type { BuildPlan } from '../plan/types.js';
 import { NODE_EXPORTER_RELEASES, OTELCOL_CONTRIB_RELEASES, UERANSIM_RELEASES } from '../config/releases.js';
 import { pinComment } from './checksums.js';
-import { IDENTITY_CREDENTIALS, type ShellCheck } from '../identity/credentials.js';
+import { imageCredentials, type ShellCheck } from '../identity/credentials.js';
+import { sessionSetAtBoot, ueProfile } from '../identity/ue-profile.js';
 
 /** Everything the layer templates read. Built from config and plan only; every key always present. */
 export interface LayerView {
@@ -26,8 +27,12 @@ export interface LayerView {
       amf: string;
       imei: string | null;
       gnbSearchList: string[];
+      /** one session: its DNN and slice are filled in at boot (@DNN@, @SLICE@), the image's own by default */
+      sessionAtBoot: boolean;
       sessions: { type: string; apn: string; sst: number; sd: string | null }[];
       slices: { sst: number; sd: string | null }[];
+      integrity: { name: string; enabled: boolean }[];
+      ciphering: { name: string; enabled: boolean }[];
     };
   };
   otelcol: { enabled: boolean; version: string; sha256: string; checksumSources: string[]; exporterEndpoint: string; insecure: boolean };
@@ -35,10 +40,10 @@ export interface LayerView {
   ebpf: { enabled: boolean; bpftool: boolean; clangTools: string; btf: boolean };
   health: { units: string; after: string; waitSec: number };
   identity: {
-    credentials: { name: string; required: boolean; secret: boolean; pattern: string; description: string; var: string; shell: Omit<ShellCheck, 'max' | 'separator'> & { max: number | ''; separator: string } }[];
+    credentials: { name: string; required: boolean; secret: boolean; pattern: string; description: string; var: string; shell: Omit<ShellCheck, 'max' | 'separator' | 'minValue' | 'maxValue'> & { max: number | ''; separator: string; minValue: number | ''; maxValue: number | '' } }[];
     ueransim: 0 | 1;
     ueTemplate: string;
-    defaults: { mcc: string; mnc: string; gnbSearchList: string };
+    defaults: { mcc: string; mnc: string; gnbSearchList: string; dnn: string; sst: number; sd: string };
     /** the units it runs before (what reads its output) */
     before: string;
   };
@@ -84,9 +89,9 @@ export function buildLayerView(config: Config, plan: BuildPlan): LayerView {
   const digest = /^sha256:([0-9a-f]{12})/.exec(plan.configDigest);
   if (!digest) throw new UserError(`the plan's configDigest ${plan.configDigest} is not a sha256 digest`);
 
-  const ue = c.ueransim.ue;
-  const slices = new Map<string, { sst: number; sd: string | null }>();
-  for (const s of ue.sessions) slices.set(`${s.sst}/${s.sd ?? ''}`, { sst: s.sst, sd: s.sd ?? null });
+  // the same profile the plan publishes in the manifest (here also when the UE is off: every key is rendered)
+  const ue = ueProfile(c.ueransim.ue);
+  const firstSession = ue.sessions[0]!;
 
   const clangTools = c.ebpf.enabled ? c.ebpf.tools.filter((t) => t === 'bcc' || t === 'bpftrace') : [];
   const bpftool = c.ebpf.enabled && c.ebpf.tools.includes('bpftool');
@@ -132,10 +137,13 @@ export function buildLayerView(config: Config, plan: BuildPlan): LayerView {
       ...ueransimLicense(c.ueransim.version),
       ue: {
         amf: ue.amf,
-        imei: ue.imei ?? null,
+        imei: c.ueransim.ue.imei ?? null,
         gnbSearchList: ue.gnbSearchList,
-        sessions: ue.sessions.map((s) => ({ type: s.type, apn: s.apn, sst: s.sst, sd: s.sd ?? null })),
-        slices: [...slices.values()],
+        sessionAtBoot: sessionSetAtBoot(ue),
+        sessions: ue.sessions.map((s) => ({ type: s.type, apn: s.apn, sst: s.slice.sst, sd: s.slice.sd ?? null })),
+        slices: ue.configuredNssai.map((s) => ({ sst: s.sst, sd: s.sd ?? null })),
+        integrity: Object.entries(ue.integrity).map(([name, on]) => ({ name, enabled: on })),
+        ciphering: Object.entries(ue.ciphering).map(([name, on]) => ({ name, enabled: on })),
       },
     },
     otelcol: {
@@ -173,14 +181,21 @@ export function buildLayerView(config: Config, plan: BuildPlan): LayerView {
     identity: {
       // vvehicle.ue.supi → ue_supi: the shell variable the script keeps the value in
       // (max and separator '' when there is none: the script's `fits` takes them so)
-      credentials: IDENTITY_CREDENTIALS.map((c) => ({
+      credentials: imageCredentials(c.ueransim.enabled ? ue : null).map((c) => ({
         ...c,
         var: c.name.replace(/^vvehicle\./, '').replace(/[.-]/g, '_'),
-        shell: { ...c.shell, max: c.shell.max ?? '', separator: c.shell.separator ?? '' },
+        shell: { ...c.shell, max: c.shell.max ?? '', separator: c.shell.separator ?? '', minValue: c.shell.minValue ?? '', maxValue: c.shell.maxValue ?? '' },
       })),
       ueransim: c.ueransim.enabled ? 1 : 0,
       ueTemplate: '/etc/ueransim/ue.yaml.in',
-      defaults: { mcc: ue.mcc, mnc: ue.mnc, gnbSearchList: ue.gnbSearchList.join(',') },
+      defaults: {
+        mcc: ue.plmn.mcc,
+        mnc: ue.plmn.mnc,
+        gnbSearchList: ue.gnbSearchList.join(','),
+        dnn: firstSession.apn,
+        sst: firstSession.slice.sst,
+        sd: firstSession.slice.sd ?? '',
+      },
       before: [...identityReaders, 'vvehicle-health.service'].join(' '),
     },
     packagegroup: { packages },

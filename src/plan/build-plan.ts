@@ -2,6 +2,7 @@ import { posix } from 'node:path';
 import type { Config } from '../config/schema.js';
 import type { LockFile } from '../config/lock.js';
 import { localInputsDigest, patchesDigest, type LocalInputs } from '../config/local-inputs.js';
+import { ueProfile } from '../identity/ue-profile.js';
 import { canonicalJson, sha256Hex } from './digest.js';
 import { STAGE_IDS, type BuildPlan, type PlannedArtifact, type PlannedRepo, type StageId } from './types.js';
 
@@ -101,6 +102,7 @@ export function buildPlan({ config, profile, lock, allowUnpinned, hostPaths = {}
       { name: 'ebpf', enabled: c.ebpf.enabled, version: c.ebpf.tools.join('+') },
       { name: 'systemd-networkd', enabled: true },
     ],
+    ue: c.ueransim.enabled ? ueProfile(c.ueransim.ue) : null,
     stages: STAGE_IDS.map((id) => ({ id, title: STAGE_TITLES[id] })),
     artifacts,
     configDigest: configDigest(config, localInputs),

@@ -1,3 +1,4 @@
+import type { UeProfile } from '../identity/ue-profile.js';
 import type { LocalContent } from '../config/local-inputs.js';
 
 /** The pure result of resolving a configuration: everything later stages need, nothing they compute. */
@@ -70,6 +71,8 @@ export interface BuildPlan<Commit extends string | null = string> {
   /** bblayersConfHeader blocks: lines of conf/bblayers.conf before BBLAYERS. */
   bblayersConfHeader: string[];
   components: { name: string; enabled: boolean; version?: string }[];
+  /** What the image's UE asks the 5G core for (null: the image runs no UE); published in the manifest. */
+  ue: UeProfile | null;
   stages: { id: StageId; title: string }[];
   artifacts: PlannedArtifact[];
   configDigest: string;

@@ -82,12 +82,25 @@ for (const shell of [['dash'], ['busybox', 'sh']]) {
       expect(r.ueYaml).toMatch(/^gnbSearchList: \['10\.0\.0\.1', 'gnb\.lab'\]$/m);
       expect(r.ueYaml).not.toContain('@');
       // the rest of the template as it is, byte for byte (comments, blank lines, the final newline)
-      const filled: Record<string, string> = { SUPI: 'imsi-001010000000007', MCC: '208', MNC: '93', KEY: K, OPC: OPC, GNB_SEARCH_LIST: "'10.0.0.1', 'gnb.lab'" };
+      const filled: Record<string, string> = { SUPI: 'imsi-001010000000007', MCC: '208', MNC: '93', KEY: K, OPC: OPC, GNB_SEARCH_LIST: "'10.0.0.1', 'gnb.lab'", DNN: 'internet', SLICE: '{sst: 1, sd: 0x010203}' };
       expect(r.ueYaml).toBe(layerFile('recipes-connectivity/ueransim/files/ue.yaml.in').replace(/@([A-Z_]+)@/g, (_, token: string) => filled[token]!));
       expect(r.otelEnv).toContain('\nOTEL_RESOURCE_ATTRIBUTES=vehicle.id=veh-007\n');
       expect(r.prom).toContain('vvehicle_vehicle_info{vehicle_id="veh-007",hostname="veh-007",supi="imsi-001010000000007",identity="ok"} 1\n');
       expect(r.everything).not.toContain(K);
       expect(r.everything).not.toContain(OPC);
+    });
+
+    it("the session's DNN and slice from credentials, the image's for what is not given; a leading zero of the SST dropped", async () => {
+      const r = await runIdentity(shell, { ...FULL, 'vvehicle.ue.dnn': 'lab.dnn', 'vvehicle.ue.sst': '007' });
+      expect(r.identity.state).toBe('ok');
+      expect(r.ueYaml).toContain("  - type: 'IPv4'\n    apn: 'lab.dnn'\n    slice: {sst: 7, sd: 0x010203}\n");
+      expect(r.ueYaml).toContain('configured-nssai:\n  - {sst: 7, sd: 0x010203}\n');
+      expect(r.ueYaml).toContain('default-nssai:\n  - {sst: 7, sd: 0x010203}\n');
+      const sd = await runIdentity(shell, { ...FULL, 'vvehicle.ue.sd': 'abcdef', 'vvehicle.ue.sst': '0' });
+      expect(sd.ueYaml).toContain("apn: 'internet'\n    slice: {sst: 0, sd: 0xabcdef}\n");
+      const bad = await runIdentity(shell, { ...FULL, 'vvehicle.ue.sst': '256', 'vvehicle.ue.mcc': '000', 'vvehicle.ue.sd': 'ABCDEF' });
+      expect(bad.identity).toMatchObject({ state: 'invalid', invalid: ['vvehicle.ue.mcc', 'vvehicle.ue.sst', 'vvehicle.ue.sd'] });
+      expect(bad.ueYaml).toBeNull();
     });
 
     it('no credentials at all: "missing", no ue.yaml (nr-ue is not started), host name and telemetry without id', async () => {
@@ -170,7 +183,7 @@ describe('the credential patterns', () => {
       writeFileSync(join(dir, 'samples'), cases.map((c) => `${c.name}\n${c.sample}\n`).join(''));
       const calls = IDENTITY_CREDENTIALS.map((c) => {
         const a = c.shell;
-        const quoted = [a.prefix, String(a.min), String(a.max ?? ''), a.chars, a.first, a.last, a.separator ?? ''].map((x) => `'${x}'`).join(' ');
+        const quoted = [a.prefix, String(a.min), String(a.max ?? ''), a.chars, a.first, a.last, a.separator ?? '', String(a.minValue ?? ''), String(a.maxValue ?? '')].map((x) => `'${x}'`).join(' ');
         return `        '${c.name}') fits "$value" ${quoted} ;;`;
       });
       writeFileSync(join(dir, 'check'), `set -f\n${fits}while IFS= read -r name && IFS= read -r value; do\n    case $name in\n${calls.join('\n')}\n        *) echo "unknown credential $name"; exit 2 ;;\n    esac && echo 1 || echo 0\ndone <"$1"\n`);
@@ -192,7 +205,7 @@ describe('the credential patterns', () => {
 function credentialSamples(name: string): string[] {
   const c = IDENTITY_CREDENTIALS.find((x) => x.name === name)!;
   const fixed = ['veh-001', 'a', '-x', 'x-', 'x.', '.x', 'imsi-001010000000001', 'imsi-12345', 'imsi-', 'IMSI-001010000000001', K, K.toUpperCase(), K.slice(1), `${K}0`,
-    '001', '01', '1', '0001', '10.0.0.1,gnb.lab', '10.0.0.1,', ',10.0.0.1', 'a,,b', 'a,b', 'fe80::1', 'host.example', 'host_name', 'x'.repeat(63), 'x'.repeat(64),
+    '001', '01', '1', '0001', '000', '0', '00', '099', '255', '256', '999', '010203', '01020G', 'internet', 'lab.dnn', 'dnn-', 'a..b', '10.0.0.1,gnb.lab', '10.0.0.1,', ',10.0.0.1', 'a,,b', 'a,b', 'fe80::1', 'host.example', 'host_name', 'x'.repeat(63), 'x'.repeat(64),
     'a b', ' a', 'a ', '', '*', '?', '[a]', 'a*', 'é', 'aé', '\\', "'", '"', '$x', '`x`', 'a\rb', 'ab\r'];
   let seed = [...name].reduce((h, ch) => (h * 31 + ch.charCodeAt(0)) >>> 0, 7);
   const random = (n: number) => {

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { licenseNames, parseLicenseManifest, summarizeLicenses } from '../../src/image/licenses.js';
 import { manifestJsonSchema, manifestSchema, type Manifest } from '../../src/image/manifest-schema.js';
+import { DEFAULT_UE } from '../helpers/ue.js';
 import { manifestIdentity } from '../../src/image/manifest.js';
 import { parsePackageList } from '../../src/image/package-list.js';
 import { schemasDir } from '../../src/package-paths.js';
@@ -43,7 +44,7 @@ const sha = (c: string) => c.repeat(64);
 /** A complete manifest as `vvehicle manifest` would write it, for schema checks. */
 function sampleManifest(): Manifest {
   return {
-    schemaVersion: 2,
+    schemaVersion: 3,
     name: 'vvehicle-gateway',
     version: '0.1.0',
     buildId: '20261128093015-0123456789ab',
@@ -61,7 +62,8 @@ function sampleManifest(): Manifest {
       { role: 'kernel', path: 'Image', sha256: sha('c'), size: 10, format: 'arm64-image' },
     ],
     boot: { method: 'direct-kernel', kernel: 'Image', disk: 'vvehicle-gateway-0.1.0.qcow2', cmdline: 'root=/dev/vda rw console=ttyAMA0,115200n8', machine: 'virt', cpu: 'cortex-a57', memoryMiB: 2048, cpus: 2, diskBus: 'virtio-blk-pci', nic: 'virtio-net-pci' },
-    identity: manifestIdentity(),
+    identity: manifestIdentity(DEFAULT_UE),
+    ue: DEFAULT_UE,
     packages: { source: null, count: 0, items: [] },
     licenses: { source: null, note: 'none', flagPatterns: ['GPL-3.0*', 'AGPL-3.0*'], packageCount: 0, byLicense: {}, flagged: [] },
     sbom: null,
