@@ -6,6 +6,7 @@ import { writeFileAtomic } from '../image/atomic.js';
 import { fleetDown } from '../fleet/down.js';
 import { DEFAULT_FLEET_DIR, FLEET_FILE, readFleet, readSecrets, SECRETS_FILE, writeFleet, writeSecrets, type Fleet, type FleetHost } from '../fleet/fleet-file.js';
 import { planFleet } from '../fleet/plan.js';
+import { fleetUe } from '../fleet/ue-request.js';
 import { openPublishedImage } from '../fleet/published-image.js';
 import { fleetStatus, type VehicleStatus } from '../fleet/status.js';
 import type { Storage } from '../fleet/storage.js';
@@ -31,6 +32,7 @@ export interface FleetPlanOptions extends FleetCommon {
   host?: string[];
   mcc?: string;
   mnc?: string;
+  amf?: string;
   baseImsi?: string;
   subscribers?: string;
   gnb?: string[];
@@ -97,20 +99,12 @@ export async function fleetPlanCommand(options: FleetPlanOptions, cwd = process.
   if (count < 1) throw new UserError('--count must be at least 1');
   const name = options.name ?? 'vv';
   if (!/^[a-z][a-z0-9-]{0,30}$/.test(name)) throw new UserError(`--name "${name}": lower-case letters, digits and -, starting with a letter, at most 31`);
-  const mcc = options.mcc ?? '001';
-  const mnc = options.mnc ?? '01';
-  if (!/^[0-9]{3}$/.test(mcc)) throw new UserError(`--mcc must be 3 digits, got "${mcc}"`);
-  if (!/^[0-9]{2,3}$/.test(mnc)) throw new UserError(`--mnc must be 2 or 3 digits, got "${mnc}"`);
   if (options.subscribers && options.baseImsi) throw new UserError('--subscribers and --base-imsi exclude each other: SUPIs come from the CSV or from the base IMSI');
-  const sd = options.sd?.toLowerCase();
-  if (sd !== undefined && !/^[0-9a-f]{6}$/.test(sd)) throw new UserError(`--sd must be 6 hex digits, got "${options.sd}"`);
-  const dnn = options.dnn ?? 'internet';
-  if (!/^[a-z0-9][a-z0-9.-]*$/.test(dnn)) throw new UserError(`--dnn "${dnn}": lower-case letters, digits, . and -`);
-  const gnb = options.gnb ?? [];
-  for (const g of gnb) if (!/^[A-Za-z0-9.:-]+$/.test(g)) throw new UserError(`--gnb "${g}" must be an IP address or host name`);
   const network = parseNetwork(options.network);
 
   const image = openPublishedImage(resolve(cwd, options.image));
+  // what each UE asks the core for: the image's, with what a vehicle can be given at boot (checked first)
+  const ue = fleetUe(image.manifest, options);
   const disk = image.manifest.artifacts.find((a) => a.role === 'disk')!;
   const csv = options.subscribers ? { file: resolve(cwd, options.subscribers), rows: readSubscribersCsv(resolve(cwd, options.subscribers)) } : undefined;
   const specs = (options.host?.length ? options.host : [options.connect ?? DEFAULT_URI]).map(parseHostSpec);
@@ -133,14 +127,9 @@ export async function fleetPlanCommand(options: FleetPlanOptions, cwd = process.
     name,
     count,
     image: { manifest: image.manifestPath, name: image.manifest.name, version: image.manifest.version, buildId: image.manifest.buildId, diskSha256: disk.sha256 },
-    mcc,
-    mnc,
+    ue,
     ...(options.baseImsi ? { baseImsi: options.baseImsi } : {}),
     ...(csv ? { csv } : {}),
-    gnbSearchList: gnb,
-    dnn,
-    sst: wholeNumber(options.sst, '--sst', 0) ?? 1,
-    ...(sd ? { sd } : {}),
     memoryMiB: wholeNumber(options.memory, '--memory', 128) ?? image.manifest.boot.memoryMiB,
     vcpus: wholeNumber(options.vcpus, '--vcpus') ?? image.manifest.boot.cpus,
     cpuPinning: options.cpuPinning ?? 'strict',
@@ -149,7 +138,6 @@ export async function fleetPlanCommand(options: FleetPlanOptions, cwd = process.
     ...(previous ? { previous } : {}),
     newSecret: () => randomBytes(16).toString('hex'),
   });
-  if (fleet.subscribers.sst > 255) throw new UserError('--sst must be 0 to 255');
 
   mkdirSync(dir, { recursive: true });
   writeSecrets(dir, secrets);
@@ -272,13 +260,23 @@ export async function fleetDownCommand(options: FleetCommon & { json?: boolean; 
 export interface FleetSubscribersOptions extends FleetCommon {
   format: SubscriberFormat;
   out?: string;
+  linkIp?: string;
+  ngapIp?: string;
+  gtpIp?: string;
+  amfAddress?: string[];
+  tac?: string;
+  nci?: string;
 }
 
 export function fleetSubscribersCommand(options: FleetSubscribersOptions, cwd = process.cwd()): string | undefined {
   if (!SUBSCRIBER_FORMATS.includes(options.format)) throw new UserError(`--format ${options.format}: want one of ${SUBSCRIBER_FORMATS.join(', ')}`);
   const dir = fleetDir(options, cwd);
   const fleet = readFleet(dir);
-  const text = renderSubscribers(fleet, formatHoldsSecrets(options.format) ? readSecrets(dir) : undefined, options.format);
+  const gnb = { linkIp: options.linkIp, ngapIp: options.ngapIp, gtpIp: options.gtpIp, amf: options.amfAddress, tac: options.tac, nci: options.nci };
+  if (options.format !== 'ueransim-gnb' && Object.values(gnb).some((v) => v !== undefined)) {
+    throw new UserError('--link-ip, --ngap-ip, --gtp-ip, --amf-address, --tac and --nci are settings of --format ueransim-gnb');
+  }
+  const text = renderSubscribers(fleet, formatHoldsSecrets(options.format) ? readSecrets(dir) : undefined, options.format, gnb);
   if (!options.out) return text.trimEnd();
   const out = resolve(cwd, options.out);
   const mode = formatHoldsSecrets(options.format) ? 0o600 : 0o644;

@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { UserError } from '../errors.js';
+import { SESSION_CREDENTIALS } from '../identity/ue-profile.js';
 import type { Manifest } from '../image/manifest-schema.js';
 import { renderTemplate } from '../templates.js';
 import type { Fleet, FleetSecrets, Vehicle } from './fleet-file.js';
@@ -40,6 +41,14 @@ export function credentialValues(fleet: Fleet, vehicle: Vehicle, secrets: FleetS
     'vvehicle.ue.mnc': fleet.subscribers.mnc,
   };
   if (fleet.subscribers.gnbSearchList.length) values['vvehicle.ue.gnb-search-list'] = fleet.subscribers.gnbSearchList.join(',');
+  // one session: its DNN and slice, exactly as the core is provisioned (`fleet plan` refused any other
+  // value on an image that does not read these, and manifestCredentials passes only what it reads)
+  const [session, ...more] = fleet.subscribers.sessions;
+  if (session && more.length === 0) {
+    values[SESSION_CREDENTIALS.dnn] = session.dnn;
+    values[SESSION_CREDENTIALS.sst] = String(session.slice.sst);
+    if (session.slice.sd) values[SESSION_CREDENTIALS.sd] = session.slice.sd;
+  }
   return values;
 }
 

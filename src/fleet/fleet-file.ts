@@ -3,6 +3,7 @@ import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
 import { writeFileAtomic } from '../image/atomic.js';
+import { SESSION_TYPES, snssaiSchema } from '../identity/ue-profile.js';
 
 /**
  * The fleet directory (`--dir`, default ./vvehicle-fleet):
@@ -16,6 +17,7 @@ export const FLEET_FILE = 'fleet.json';
 export const SECRETS_FILE = 'fleet.secrets.json';
 export const STATE_FILE = 'state.json';
 export const DEFAULT_FLEET_DIR = 'vvehicle-fleet';
+export const FLEET_VERSION = 2;
 
 export const fleetDirs = (dir: string) => ({
   disks: join(dir, 'disks'),
@@ -46,7 +48,8 @@ export const vehicleSchema = z.strictObject({
 export type Vehicle = z.infer<typeof vehicleSchema>;
 
 export const fleetSchema = z.strictObject({
-  fleetVersion: z.literal(1),
+  /** 2: the UE's AMF field and sessions (was dnn/sst/sd) */
+  fleetVersion: z.literal(FLEET_VERSION),
   name: z.string().regex(/^[a-z][a-z0-9-]{0,30}$/),
   image: z.strictObject({
     manifest: z.string().describe('absolute path of the published manifest.json'),
@@ -55,15 +58,19 @@ export const fleetSchema = z.strictObject({
     buildId: z.string(),
     diskSha256: z.string().regex(/^[0-9a-f]{64}$/),
   }),
-  subscribers: z.strictObject({
-    mcc: z.string().regex(/^[0-9]{3}$/),
-    mnc: z.string().regex(/^[0-9]{2,3}$/),
-    source: z.union([z.strictObject({ baseImsi: z.string().regex(/^[0-9]{15}$/) }), z.strictObject({ csv: z.string() })]),
-    gnbSearchList: z.array(z.string()),
-    dnn: z.string(),
-    sst: z.number().int().min(0).max(255),
-    sd: z.string().regex(/^[0-9a-f]{6}$/).optional(),
-  }),
+  subscribers: z
+    .strictObject({
+      mcc: z.string().regex(/^[0-9]{3}$/),
+      mnc: z.string().regex(/^[0-9]{2,3}$/),
+      source: z.union([z.strictObject({ baseImsi: z.string().regex(/^[0-9]{15}$/) }), z.strictObject({ csv: z.string() })]),
+      gnbSearchList: z.array(z.string()).describe('gNBs every UE searches (empty: the image\'s list)'),
+      amf: z.string().regex(/^[0-9a-f]{4}$/).describe('the AMF field of the image\'s UE'),
+      sessions: z
+        .array(z.strictObject({ type: z.enum(SESSION_TYPES), dnn: z.string().min(1), slice: snssaiSchema }))
+        .min(1)
+        .describe('the PDU sessions every UE asks for: the image\'s, with the DNN and slice a fleet may set at boot'),
+    })
+    .describe('what every vehicle\'s UE asks the 5G core for (its own SUPI aside): each export provisions exactly this'),
   vehicle: z.strictObject({ memoryMiB: z.number().int().positive(), vcpus: z.number().int().positive() }),
   cpuPinning: z.enum(['strict', 'off']),
   network: z.union([z.strictObject({ type: z.literal('user') }), z.strictObject({ type: z.literal('network'), name: z.string() }), z.strictObject({ type: z.literal('bridge'), name: z.string() })]),
@@ -97,6 +104,14 @@ function readJson<T>(file: string, schema: z.ZodType<T>, what: string, hint: str
 }
 
 export function readFleet(dir: string): Fleet {
+  const file = join(dir, FLEET_FILE);
+  const version = existsSync(file) ? (safeJson(readFileSync(file, 'utf8')) as { fleetVersion?: unknown } | undefined)?.fleetVersion : undefined;
+  if (typeof version === 'number' && version < FLEET_VERSION) {
+    throw new UserError(
+      `${file} was planned by an older vvehicle (fleet version ${version}): it does not say what the vehicles' UEs ask the 5G core for`,
+      'run `vvehicle fleet plan` again with the same options (it keeps the subscribers\' keys), then provision the core again',
+    );
+  }
   return readJson(join(dir, FLEET_FILE), fleetSchema, 'fleet file', 'run `vvehicle fleet plan --image <published manifest.json> --count N` first (or pass --dir)');
 }
 
@@ -117,4 +132,12 @@ export function writeSecrets(dir: string, secrets: FleetSecrets): void {
   const file = join(dir, SECRETS_FILE);
   writeFileAtomic(file, `${JSON.stringify(secretsSchema.parse(secrets), null, 2)}\n`, 0o600);
   chmodSync(file, 0o600); // the umask must not widen it
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
 }

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { UserError } from '../errors.js';
-import type { Fleet, FleetHost, FleetSecrets, Vehicle } from './fleet-file.js';
+import { FLEET_VERSION, type Fleet, type FleetHost, type FleetSecrets, type Vehicle } from './fleet-file.js';
+import type { FleetUe } from './ue-request.js';
 
 /**
  * `fleet plan` as a pure function: the same inputs give the same fleet file, byte for byte (no
@@ -14,16 +15,12 @@ export interface PlanInput {
   name: string;
   count: number;
   image: Fleet['image'];
-  mcc: string;
-  mnc: string;
+  /** what every vehicle's UE asks the core for (src/fleet/ue-request.ts) */
+  ue: FleetUe;
   /** 15-digit IMSI of the first vehicle (MCC+MNC+MSIN); vehicle n gets baseImsi + n - 1. */
   baseImsi?: string;
   /** Subscribers imported from CSV, in file order (the fleet takes the first `count`). */
   csv?: { file: string; rows: { supi: string; key: string; opc: string }[] };
-  gnbSearchList: string[];
-  dnn: string;
-  sst: number;
-  sd?: string;
   memoryMiB: number;
   vcpus: number;
   cpuPinning: 'strict' | 'off';
@@ -43,7 +40,8 @@ export interface PlanOutput {
 export function planFleet(input: PlanInput): PlanOutput {
   const { count } = input;
   if (!Number.isInteger(count) || count < 1) throw new UserError(`--count must be a whole number of at least 1, got ${count}`);
-  const supis = input.csv ? csvSupis(input) : imsiRange(input);
+  const { mcc, mnc } = input.ue;
+  const supis = input.csv ? csvSupis(input, mcc, mnc) : imsiRange(input, mcc, mnc);
   const { placements, notes } = place(input);
   const width = Math.max(3, String(count).length);
   const macs = new Set<string>();
@@ -68,17 +66,16 @@ export function planFleet(input: PlanInput): PlanOutput {
   for (const [supi, s] of Object.entries(input.previous?.subscribers ?? {})) secrets.subscribers[supi] ??= s;
 
   const fleet: Fleet = {
-    fleetVersion: 1,
+    fleetVersion: FLEET_VERSION,
     name: input.name,
     image: input.image,
     subscribers: {
-      mcc: input.mcc,
-      mnc: input.mnc,
-      source: input.csv ? { csv: input.csv.file } : { baseImsi: input.baseImsi ?? defaultBaseImsi(input.mcc, input.mnc) },
-      gnbSearchList: input.gnbSearchList,
-      dnn: input.dnn,
-      sst: input.sst,
-      ...(input.sd ? { sd: input.sd } : {}),
+      mcc,
+      mnc,
+      source: input.csv ? { csv: input.csv.file } : { baseImsi: input.baseImsi ?? defaultBaseImsi(mcc, mnc) },
+      gnbSearchList: input.ue.gnbSearchList,
+      amf: input.ue.amf,
+      sessions: input.ue.sessions,
     },
     vehicle: { memoryMiB: input.memoryMiB, vcpus: input.vcpus },
     cpuPinning: input.cpuPinning,
@@ -95,11 +92,11 @@ export function defaultBaseImsi(mcc: string, mnc: string): string {
 }
 
 /** SUPIs baseImsi, baseImsi+1, … — all inside the MSIN range of MCC+MNC. */
-function imsiRange(input: PlanInput): string[] {
-  const plmn = `${input.mcc}${input.mnc}`;
-  const base = input.baseImsi ?? defaultBaseImsi(input.mcc, input.mnc);
+function imsiRange(input: PlanInput, mcc: string, mnc: string): string[] {
+  const plmn = `${mcc}${mnc}`;
+  const base = input.baseImsi ?? defaultBaseImsi(mcc, mnc);
   if (!/^[0-9]{15}$/.test(base)) throw new UserError(`--base-imsi must be 15 digits, got "${base}"`);
-  if (!base.startsWith(plmn)) throw new UserError(`--base-imsi ${base} does not start with MCC ${input.mcc} + MNC ${input.mnc}`, 'an IMSI is MCC + MNC + MSIN: pass a base IMSI of this PLMN, or other --mcc/--mnc');
+  if (!base.startsWith(plmn)) throw new UserError(`--base-imsi ${base} does not start with MCC ${mcc} + MNC ${mnc}`, 'an IMSI is MCC + MNC + MSIN: pass a base IMSI of this PLMN, or other --mcc/--mnc');
   const msinDigits = 15 - plmn.length;
   const first = BigInt(base.slice(plmn.length));
   const last = first + BigInt(input.count) - 1n;
@@ -113,12 +110,12 @@ function imsiRange(input: PlanInput): string[] {
   return Array.from({ length: input.count }, (_, i) => `imsi-${plmn}${(first + BigInt(i)).toString().padStart(msinDigits, '0')}`);
 }
 
-function csvSupis(input: PlanInput): string[] {
+function csvSupis(input: PlanInput, mcc: string, mnc: string): string[] {
   const rows = input.csv!.rows;
   if (input.count > rows.length) throw new UserError(`--count ${input.count} but ${input.csv!.file} holds ${rows.length} subscribers`, 'add subscribers to the CSV or lower --count');
-  const plmn = `imsi-${input.mcc}${input.mnc}`;
+  const plmn = `imsi-${mcc}${mnc}`;
   const foreign = rows.slice(0, input.count).find((r) => !r.supi.startsWith(plmn) || r.supi.length !== 20);
-  if (foreign) throw new UserError(`${input.csv!.file}: ${foreign.supi} is not a 15-digit IMSI of MCC ${input.mcc} MNC ${input.mnc}`, 'pass the --mcc/--mnc of the subscribers in the CSV');
+  if (foreign) throw new UserError(`${input.csv!.file}: ${foreign.supi} is not a 15-digit IMSI of MCC ${mcc} MNC ${mnc}`, 'pass the --mcc/--mnc of the subscribers in the CSV');
   return rows.slice(0, input.count).map((r) => r.supi);
 }
 

@@ -66,6 +66,18 @@ describe('vvehicle fleet on libvirt', () => {
       expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
       expect(existsSync(dir)).toBe(false);
     }
+    // what the UE would refuse, or could not be told at boot: one message each
+    for (const [args, message] of [
+      [['--mcc', '000'], 'error: --mcc "000": not a value the image\'s UE takes (mobile country code, 3 digits, not 000'],
+      [['--amf', '9001'], "error: --amf 9001: the image's UE authenticates with AMF field 8000 (manifest ue.amf)"],
+      [['--sst', '256'], 'error: --sst "256": not a value the image\'s UE takes'],
+      [['--dnn', 'bad_dnn'], 'error: --dnn "bad_dnn": not a value the image\'s UE takes'],
+    ] as const) {
+      const r = await plan('--count', '1', ...args);
+      expect(r.code, `${args.join(' ')}: ${r.stderr}`).toBe(2);
+      expect(r.stderr.split('\n')[0]).toContain(message);
+      expect(existsSync(dir)).toBe(false);
+    }
     const unknown = await runCli(['fleet', 'plan', '--dir', dir, '--image', published.manifest, '--count', '1', '--connect', 'bogus:///nowhere']);
     expect(unknown.code).toBe(2);
     expect(unknown.stderr).toContain('cannot connect to libvirt at bogus:///nowhere');
@@ -104,7 +116,9 @@ describe('vvehicle fleet on libvirt', () => {
     const fleet = JSON.parse(readFileSync(join(dir, 'fleet.json'), 'utf8')) as Fleet;
     const secrets = JSON.parse(readFileSync(join(dir, 'fleet.secrets.json'), 'utf8')) as FleetSecrets;
     expect(statSync(join(dir, 'fleet.secrets.json')).mode & 0o777).toBe(0o600);
-    expect(fleet.vehicles.map((v) => v.supi)).toEqual(['imsi-001010000000001', 'imsi-001010000000002', 'imsi-001010000000003']);
+    // the image's home network (manifest ue.plmn: 208/93) and session, unless the plan says otherwise
+    expect(fleet.vehicles.map((v) => v.supi)).toEqual(['imsi-208930000000001', 'imsi-208930000000002', 'imsi-208930000000003']);
+    expect(fleet.subscribers).toMatchObject({ mcc: '208', mnc: '93', amf: '8000', gnbSearchList: ['10.0.0.1'], sessions: [{ type: 'IPv4', dnn: 'internet', slice: { sst: 1, sd: '010203' } }] });
     for (const s of Object.values(secrets.subscribers)) expect(readFileSync(join(dir, 'fleet.json'), 'utf8')).not.toContain(s.key);
 
     try {

@@ -7,6 +7,7 @@ import { planFleet } from '../../src/fleet/plan.js';
 import { vehiclePaths } from '../../src/fleet/state.js';
 import { manifestIdentity } from '../../src/image/manifest.js';
 import type { Manifest } from '../../src/image/manifest-schema.js';
+import { DEFAULT_UE } from '../helpers/ue.js';
 import { tempDir } from '../helpers/tmp.js';
 
 // only what the domain template reads; the full manifest is checked by the manifest tests
@@ -15,7 +16,8 @@ const manifest = {
   version: '0.1.0',
   buildId: '20261128093015-0123456789ab',
   artifacts: [{ role: 'disk', path: 'vvehicle-gateway-0.1.0.qcow2', sha256: 'b'.repeat(64) }],
-  identity: manifestIdentity(),
+  identity: manifestIdentity(DEFAULT_UE),
+  ue: DEFAULT_UE,
   boot: { method: 'direct-kernel', kernel: 'Image', initrd: 'initrd.cpio.gz', disk: 'vvehicle-gateway-0.1.0.qcow2', cmdline: 'root=/dev/vda rw console=ttyAMA0,115200n8', machine: 'virt', cpu: 'cortex-a57', memoryMiB: 2048, cpus: 2 },
 } as unknown as Manifest;
 
@@ -23,11 +25,7 @@ const { fleet, secrets } = planFleet({
   name: 'lab',
   count: 2,
   image: { manifest: '/pub/vvehicle-gateway/0.1.0/manifest.json', name: 'vvehicle-gateway', version: '0.1.0', buildId: 'b', diskSha256: 'b'.repeat(64) },
-  mcc: '001',
-  mnc: '01',
-  gnbSearchList: ['10.0.0.1', 'gnb.lab'],
-  dnn: 'internet',
-  sst: 1,
+  ue: { mcc: '001', mnc: '01', gnbSearchList: ['10.0.0.1', 'gnb.lab'], amf: '8000', sessions: [{ type: 'IPv4', dnn: 'internet', slice: { sst: 1 } }] },
   memoryMiB: 512,
   vcpus: 2,
   cpuPinning: 'strict',

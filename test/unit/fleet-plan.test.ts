@@ -9,11 +9,7 @@ function input(over: Partial<PlanInput> = {}): PlanInput {
     name: 'lab',
     count: 3,
     image: { manifest: '/pub/vvehicle-gateway/0.1.0/manifest.json', name: 'vvehicle-gateway', version: '0.1.0', buildId: 'b1', diskSha256: 'a'.repeat(64) },
-    mcc: '001',
-    mnc: '01',
-    gnbSearchList: ['10.0.0.1'],
-    dnn: 'internet',
-    sst: 1,
+    ue: { mcc: '001', mnc: '01', gnbSearchList: ['10.0.0.1'], amf: '8000', sessions: [{ type: 'IPv4', dnn: 'internet', slice: { sst: 1 } }] },
     memoryMiB: 512,
     vcpus: 1,
     cpuPinning: 'strict',
@@ -64,7 +60,7 @@ describe('fleet plan', () => {
     expect(() => planFleet(input({ count: 2, baseImsi: '001019999999999' }))).toThrow(/at most 1 vehicles fit/);
     expect(planFleet(input({ count: 1, baseImsi: '001019999999999' })).fleet.vehicles[0]!.supi).toBe('imsi-001019999999999');
     // a 3-digit MNC leaves 9 digits
-    expect(() => planFleet(input({ mnc: '001', count: 2, baseImsi: '001001999999999' }))).toThrow(UserError);
+    expect(() => planFleet(input({ ue: { ...input().ue, mnc: '001' }, count: 2, baseImsi: '001001999999999' }))).toThrow(UserError);
     expect(() => planFleet(input({ baseImsi: '208930000000001' }))).toThrow(/does not start with MCC 001 \+ MNC 01/);
   });
 

@@ -13,12 +13,7 @@ const { fleet, secrets } = planFleet({
   name: 'lab',
   count: 2,
   image: { manifest: '/m.json', name: 'vvehicle-gateway', version: '0.1.0', buildId: 'b', diskSha256: 'b'.repeat(64) },
-  mcc: '208',
-  mnc: '93',
-  gnbSearchList: ['10.100.200.1'],
-  dnn: 'internet',
-  sst: 1,
-  sd: '010203',
+  ue: { mcc: '208', mnc: '93', gnbSearchList: ['10.100.200.1'], amf: '8000', sessions: [{ type: 'IPv4', dnn: 'internet', slice: { sst: 1, sd: '010203' } }] },
   memoryMiB: 512,
   vcpus: 1,
   cpuPinning: 'off',
@@ -28,24 +23,6 @@ const { fleet, secrets } = planFleet({
 });
 
 describe('fleet subscribers', () => {
-  it('free5gc: one webconsole subscriber body per vehicle, with its K and OPc', () => {
-    const bodies = JSON.parse(renderSubscribers(fleet, secrets, 'free5gc')) as Record<string, any>[];
-    expect(bodies).toHaveLength(2);
-    const first = bodies[0]!;
-    expect(first.ueId).toBe('imsi-208930000000001');
-    expect(first.plmnID).toBe('20893');
-    expect(first.AuthenticationSubscription.permanentKey.permanentKeyValue).toBe(secrets.subscribers['imsi-208930000000001']!.key);
-    expect(first.AuthenticationSubscription.opc.opcValue).toBe(secrets.subscribers['imsi-208930000000001']!.opc);
-    expect(first.SessionManagementSubscriptionData[0].singleNssai).toEqual({ sst: 1, sd: '010203' });
-    expect(Object.keys(first.SmfSelectionSubscriptionData.subscribedSnssaiInfos)).toEqual(['01010203']);
-  });
-
-  it('open5gs: open5gs-dbctl lines', () => {
-    const lines = renderSubscribers(fleet, secrets, 'open5gs').split('\n').filter((l) => l.startsWith('open5gs-dbctl'));
-    const s = secrets.subscribers['imsi-208930000000002']!;
-    expect(lines[1]).toBe(`open5gs-dbctl add_ue_with_slice 208930000000002 ${s.key} ${s.opc} internet 1 010203`);
-  });
-
   it('csv: what --subscribers imports again', () => {
     const file = join(tempDir(), 'subs.csv');
     writeFileSync(file, renderSubscribers(fleet, secrets, 'csv'));
@@ -56,6 +33,29 @@ describe('fleet subscribers', () => {
     const text = renderSubscribers(fleet, undefined, 'ueransim-gnb');
     expect(parseYaml(text)).toEqual({ mcc: '208', mnc: '93', linkIp: '10.100.200.1', slices: [{ sst: 1, sd: 0x010203 }] });
     expect(text).toContain('#   - 10.100.200.1');
+  });
+
+  it('csv: RFC 4180 as spreadsheets write it: a BOM, CRLF, quoted fields, a comma inside quotes, a comment line', () => {
+    const file = join(tempDir(), 'excel.csv');
+    const [a, b] = ['0123456789abcdef0123456789abcdef', 'fedcba9876543210fedcba9876543210'];
+    writeFileSync(file, `\ufeff"IMSI","Ki","OPc","note"\r\n# exported 2026-12-08\r\n"208930000000001","${a.toUpperCase()}","${b}","lab, bay 1"\r\n\r\n208930000000002,${b},${a},"said ""hi"""\r\n`);
+    expect(readSubscribersCsv(file)).toEqual([
+      { supi: 'imsi-208930000000001', key: a, opc: b },
+      { supi: 'imsi-208930000000002', key: b, opc: a },
+    ]);
+  });
+
+  it('csv: a K shared by two subscribers is refused, naming both lines', () => {
+    const file = join(tempDir(), 'shared.csv');
+    writeFileSync(file, `supi,key,opc\nimsi-208930000000001,${'1'.repeat(32)},${'2'.repeat(32)}\nimsi-208930000000002,${'1'.repeat(32)},${'3'.repeat(32)}\n`);
+    expect(() => readSubscribersCsv(file)).toThrow(`${file}:3:2: imsi-208930000000002 has the same K as imsi-208930000000001 (line 2)`);
+  });
+
+  it('csv: an unclosed quote is one message with the line', () => {
+    const file = join(tempDir(), 'open.csv');
+    writeFileSync(file, `supi,key,opc\n"imsi-208930000000001,${'1'.repeat(32)},${'2'.repeat(32)}\n`);
+    expect(() => readSubscribersCsv(file)).toThrow(UserError);
+    expect(() => readSubscribersCsv(file)).toThrow(new RegExp(`^${file}:\\d+: not a CSV: `));
   });
 
   it('a bad CSV names file:line:col', () => {
