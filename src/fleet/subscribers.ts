@@ -70,7 +70,8 @@ export function exportContext(fleet: Fleet, secrets: FleetSecrets | undefined, n
   const sessions = s.sessions.map((x) => ({ ...sessionContext(x), ...sliceContext(x.slice) }));
   const nssai = distinctSlices(s.sessions.map((x) => x.slice)).map((slice, i) => {
     const on = s.sessions.filter((x) => sameSlice(x.slice, slice));
-    return { ...sliceContext(slice), default: i === 0, dnns: on.map((x) => x.dnn), sessions: on.map(sessionContext) };
+    const dnns = [...new Set(on.map((x) => x.dnn))].map((dnn) => ({ dnn, pduTypes: [...new Set(on.filter((x) => x.dnn === dnn).map((x) => FREE5GC_PDU_TYPE[x.type]))] }));
+    return { ...sliceContext(slice), default: i === 0, dnns, sessions: on.map(sessionContext) };
   });
   return {
     fleet: fleet.name,
