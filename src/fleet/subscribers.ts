@@ -110,17 +110,16 @@ function free5gcBody(context: ExportContext & { subscriber: ExportContext['subsc
  * Open5GS's example AMFs serve.
  */
 export function gnbSettings(fleet: Fleet, o: GnbOptions) {
+  // nr-gnb takes an IP address, a name it resolves or an interface name for each (gnb.cpp:51-53)
   const linkIp = o.linkIp ?? fleet.subscribers.gnbSearchList[0]!;
   for (const [flag, value] of [['--link-ip', o.linkIp], ['--ngap-ip', o.ngapIp], ['--gtp-ip', o.gtpIp]] as const) {
-    if (value !== undefined && !/^[0-9A-Fa-f.:]+$/.test(value)) throw new UserError(`${flag} "${value}": nr-gnb takes an IP address here`);
-  }
-  if (!/^[0-9A-Fa-f.:]+$/.test(linkIp)) {
-    throw new UserError(`the vehicles search the gNB at "${linkIp}", but nr-gnb's linkIp must be an IP address`, 'pass --link-ip <the gNB host address the vehicles reach>');
+    if (value !== undefined && !ADDRESS.test(value)) throw new UserError(`${flag} "${value}": want an IP address or host name`);
   }
   const amfConfigs = (o.amf?.length ? o.amf : [DEFAULT_AMF]).map((spec) => {
-    const m = /^([0-9A-Fa-f.:]+?)(?::([0-9]{1,5}))?$/.exec(spec);
+    const m = /^([A-Za-z0-9.-]+)(?::([0-9]{1,5}))?$/.exec(spec);
     const port = Number(m?.[2] ?? NGAP_PORT);
-    if (!m || port < 1 || port > 65535) throw new UserError(`--amf-address "${spec}": want an IPv4 address[:port] (default port ${NGAP_PORT})`);
+    // nr-gnb: amfConfigs[].port 1024..65535 (gnb.cpp:66)
+    if (!m || port < 1024 || port > 65535) throw new UserError(`--amf-address "${spec}": want an IPv4 address or host name, and a port of 1024 to 65535 (default ${NGAP_PORT})`);
     return { address: m[1]!, port };
   });
   const tac = o.tac === undefined ? 1 : Number(o.tac);
@@ -130,6 +129,7 @@ export function gnbSettings(fleet: Fleet, o: GnbOptions) {
   return { nci, idLength: 32, tac, linkIp, ngapIp: o.ngapIp ?? linkIp, gtpIp: o.gtpIp ?? linkIp, amfConfigs, ignoreStreamIds: true };
 }
 const NGAP_PORT = 38412;
+const ADDRESS = /^[A-Za-z0-9.:-]+$/;
 const DEFAULT_AMF = '127.0.0.1';
 
 export interface CsvSubscriber {

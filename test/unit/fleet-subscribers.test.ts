@@ -29,10 +29,21 @@ describe('fleet subscribers', () => {
     expect(readSubscribersCsv(file)).toEqual(fleet.vehicles.map((v) => ({ supi: v.supi, ...secrets.subscribers[v.supi]! })));
   });
 
-  it("ueransim-gnb: the gNB's PLMN, slice and link address, no key", () => {
+  it("ueransim-gnb: a complete nr-gnb config, the UEs' PLMN and slices, addresses from the defaults or the options, no key", () => {
     const text = renderSubscribers(fleet, undefined, 'ueransim-gnb');
-    expect(parseYaml(text)).toEqual({ mcc: '208', mnc: '93', linkIp: '10.100.200.1', slices: [{ sst: 1, sd: 0x010203 }] });
+    expect(parseYaml(text)).toEqual({
+      mcc: '208', mnc: '93', nci: '0x000000010', idLength: 32, tac: 1,
+      linkIp: '10.100.200.1', ngapIp: '10.100.200.1', gtpIp: '10.100.200.1',
+      amfConfigs: [{ address: '127.0.0.1', port: 38412 }],
+      slices: [{ sst: 1, sd: 0x010203 }],
+      ignoreStreamIds: true, cellAccessType: 'nr',
+    });
     expect(text).toContain('#   - 10.100.200.1');
+    const set = parseYaml(renderSubscribers(fleet, undefined, 'ueransim-gnb', { linkIp: '10.0.0.2', ngapIp: '10.1.0.2', amf: ['10.1.0.18', '10.1.0.19:38413'], tac: '7', nci: '0x000000020' }));
+    expect(set).toMatchObject({ linkIp: '10.0.0.2', ngapIp: '10.1.0.2', gtpIp: '10.0.0.2', tac: 7, nci: '0x000000020', amfConfigs: [{ address: '10.1.0.18', port: 38412 }, { address: '10.1.0.19', port: 38413 }] });
+    expect(() => renderSubscribers(fleet, undefined, 'ueransim-gnb', { amf: ['10.1.0.18:1023'] })).toThrow(UserError);
+    expect(() => renderSubscribers(fleet, undefined, 'ueransim-gnb', { tac: '16777216' })).toThrow(UserError);
+    expect(() => renderSubscribers(fleet, undefined, 'ueransim-gnb', { linkIp: 'a b' })).toThrow(UserError);
   });
 
   it('csv: RFC 4180 as spreadsheets write it: a BOM, CRLF, quoted fields, a comma inside quotes, a comment line', () => {
