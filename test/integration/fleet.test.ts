@@ -12,7 +12,9 @@ import type { Manifest } from '../../src/image/manifest-schema.js';
 import { runCli } from '../helpers/cli.js';
 import { busyboxImage } from '../helpers/fixtures/index.js';
 import { domainsNamed, ensureLibvirt, TEST_URI } from '../helpers/libvirt.js';
+import { expectCoresGrantWhatUeAsks, provisionFree5gc, provisionOpen5gs } from '../helpers/core-provisioning.js';
 import { publishFixture, type PublishedFixture } from '../helpers/published-image.js';
+import { bootUeYaml, domainCredentials, type UeYaml } from '../helpers/vehicle-ue.js';
 
 const cli = join(resolve(dirname(fileURLToPath(import.meta.url)), '../..'), 'dist', 'cli.js');
 /** A TCP connection to 127.0.0.1:port is accepted (QEMU's hostfwd listens there). */
@@ -132,6 +134,8 @@ describe('vvehicle fleet on libvirt', () => {
         expect(statSync(join(dir, 'credentials', v.id, 'vvehicle.ue.key')).mode & 0o777).toBe(0o600);
       }
 
+      await expectEachUeAsksWhatTheCoresHold(dir, fleet);
+
       const status = await runCli(['fleet', 'status', '--dir', dir, '--wait', '420', '--json']);
       const vehicles = (JSON.parse(status.stdout) as { vehicles: VehicleStatus[] }).vehicles;
       const consoles = vehicles.map((v) => `${v.id}: ${v.verdict} ${v.problems.join('; ')}`).join('\n');
@@ -166,6 +170,25 @@ describe('vvehicle fleet on libvirt', () => {
     expect(again.code, again.stderr).toBe(0);
   }, 900_000);
 
+  it("another PLMN, DNN and slice reach each UE at boot: its ue.yaml asks exactly what both cores are given", async () => {
+    const dir = join(root, 'overrides');
+    const plan = await runCli(['fleet', 'plan', '--dir', dir, '--image', published.manifest, '--count', '3', '--name', 'coretest',
+      '--host', `${TEST_URI},cores=2`, '--cpu-pinning', 'off', '--memory', '512', '--vcpus', '1',
+      '--mcc', '001', '--mnc', '01', '--dnn', 'lab.dnn', '--sst', '2', '--sd', '0A0B0C', '--gnb', '127.0.0.1']);
+    expect(plan.code, plan.stderr).toBe(0);
+    const fleet = JSON.parse(readFileSync(join(dir, 'fleet.json'), 'utf8')) as Fleet;
+    expect(fleet.subscribers).toMatchObject({ mcc: '001', mnc: '01', amf: '8000', sessions: [{ type: 'IPv4', dnn: 'lab.dnn', slice: { sst: 2, sd: '0a0b0c' } }] });
+    try {
+      const up = await runCli(['fleet', 'up', '--dir', dir, '--parallel', '3']);
+      expect(up.code, up.stderr).toBe(0);
+      const asked = await expectEachUeAsksWhatTheCoresHold(dir, fleet);
+      for (const ue of asked) expect(ue.sessions).toEqual([{ type: 'IPv4', apn: 'lab.dnn', slice: { sst: 2, sd: 0x0a0b0c } }]);
+    } finally {
+      const down = await runCli(['fleet', 'down', '--dir', dir]);
+      expect(down.code, down.stderr).toBe(0);
+    }
+  }, 600_000);
+
   it('Ctrl-C during up exits 130 and leaves nothing that fleet down cannot clean', async () => {
     const dir = join(root, 'interrupted');
     const plan = await runCli(['fleet', 'plan', '--dir', dir, '--image', published.manifest, '--count', '4', '--name', 'inttest',
@@ -192,3 +215,25 @@ describe('vvehicle fleet on libvirt', () => {
     expect(existsSync(join(dir, 'credentials'))).toBe(false);
   }, 300_000);
 });
+
+/**
+ * Per vehicle: the credentials its libvirt domain carries (`virsh dumpxml`), made into ue.yaml by the layer's
+ * identity script as at boot, against what `fleet subscribers` gives free5GC and Open5GS once run.
+ */
+async function expectEachUeAsksWhatTheCoresHold(dir: string, fleet: Fleet): Promise<UeYaml[]> {
+  const exported = async (format: string) => {
+    const r = await runCli(['fleet', 'subscribers', '--dir', dir, '--format', format]);
+    expect(r.code, r.stderr).toBe(0);
+    return r.stdout;
+  };
+  const free5gc = await provisionFree5gc(await exported('free5gc'));
+  const open5gs = provisionOpen5gs(await exported('open5gs'));
+  const asked: UeYaml[] = [];
+  for (const v of fleet.vehicles) {
+    const { ue } = await bootUeYaml(await domainCredentials(v.domain));
+    expect(ue.supi).toBe(v.supi);
+    expectCoresGrantWhatUeAsks(ue, free5gc.get(v.supi), open5gs.get(v.supi));
+    asked.push(ue);
+  }
+  return asked;
+}
