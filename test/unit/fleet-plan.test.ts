@@ -1,6 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
 import { parseHostSpec } from '../../src/commands/fleet.js';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { readFleet } from '../../src/fleet/fleet-file.js';
+import { tempDir } from '../helpers/tmp.js';
 import { planFleet, type PlanInput } from '../../src/fleet/plan.js';
 
 let counter = 0;
@@ -111,5 +115,13 @@ describe('fleet plan', () => {
     expect(() => parseHostSpec('qemu+ssh://arm-server-2/system,dir=relative')).toThrow(/must be an absolute path/);
     expect(() => parseHostSpec('arm1,cores=8')).toThrow(UserError);
     expect(() => parseHostSpec('qemu:///system,threads=2')).toThrow(/unknown setting/);
+  });
+});
+
+describe('an older fleet file', () => {
+  it('is refused with the way out: plan again (it keeps the keys)', () => {
+    const dir = tempDir();
+    writeFileSync(join(dir, 'fleet.json'), JSON.stringify({ fleetVersion: 1, name: 'lab' }));
+    expect(() => readFleet(dir)).toThrow(`${join(dir, 'fleet.json')} was planned by an older vvehicle (fleet version 1): it does not say what the vehicles' UEs ask the 5G core for`);
   });
 });

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
@@ -10,6 +10,8 @@ import { parsePackageList } from '../../src/image/package-list.js';
 import { schemasDir } from '../../src/package-paths.js';
 import { runCli } from '../helpers/cli.js';
 import { manifestValidator } from '../helpers/manifest-schema.js';
+import { tempDir } from '../helpers/tmp.js';
+import { readManifestFile } from '../../src/image/verify.js';
 
 // a license.manifest in the exact shape license_image.bbclass (scarthgap) writes
 const LICENSE_MANIFEST = `PACKAGE NAME: busybox
@@ -146,6 +148,16 @@ describe('manifest schema', () => {
       expect(validate(data), what).not.toEqual([]);
       expect(manifestSchema.safeParse(data).success, what).toBe(false);
     }
+  });
+
+  it("publishes what the image's UE asks the core for (schema 3), and says so when a fleet reads an older manifest", () => {
+    const m = sampleManifest();
+    expect(m.ue).toMatchObject({ plmn: { mcc: '208', mnc: '93' }, amf: '8000', sessions: [{ type: 'IPv4', apn: 'internet', slice: { sst: 1, sd: '010203' } }], configuredNssai: [{ sst: 1, sd: '010203' }] });
+    expect(manifestValidator()(m)).toEqual([]);
+    expect(manifestValidator()({ ...m, ue: { ...m.ue, amf: '80000' } })).toContain('/ue/amf must match pattern "^[0-9a-f]{4}$"');
+    const file = join(tempDir(), 'manifest.json');
+    writeFileSync(file, JSON.stringify({ ...m, schemaVersion: 2, ue: undefined }));
+    expect(() => readManifestFile(file)).toThrow(`${file} is a schema 2 manifest; this vvehicle reads schema 3 (it publishes what the image's UE asks the 5G core for)`);
   });
 
   it('zod also checks what JSON Schema cannot: one disk, one kernel, boot names them', () => {
