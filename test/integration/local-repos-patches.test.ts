@@ -109,7 +109,7 @@ describe('path repositories and patches', () => {
     expect(written.code, written.stderr).toBe(0);
     const m = JSON.parse(readFileSync(join(out, 'manifest.json'), 'utf8')) as Manifest;
     expect(manifestValidator()(m)).toEqual([]);
-    expect(m.schemaVersion).toBe(2);
+    expect(m.schemaVersion).toBe(3);
     expect(m.configDigest).toBe((await plan()).configDigest);
     expect(m.sources.find((s) => s.name === 'poky')!.patches).toEqual([{ id: '10-layer-conf', files: [{ name: p.mail.split('/').pop(), sha256: expect.stringMatching(/^[0-9a-f]{64}$/) }] }]);
     expect(m.sources.find((s) => s.name === 'meta-agl')!.patches![0]!.files.map((f) => f.name)).toEqual(['meta-agl-core-conf-layer-conf.diff']);

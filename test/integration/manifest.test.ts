@@ -40,7 +40,9 @@ describe('vvehicle manifest (real convert output)', () => {
     const m = readManifest(out);
     expect(manifestValidator()(m)).toEqual([]);
 
-    expect(m.schemaVersion).toBe(2);
+    expect(m.schemaVersion).toBe(3);
+    // what the image's UE asks the 5G core for, as the default profile sets it
+    expect(m.ue).toMatchObject({ plmn: { mcc: '208', mnc: '93' }, amf: '8000', sessions: [{ type: 'IPv4', apn: 'internet', slice: { sst: 1, sd: '010203' } }] });
     // a fleet tool learns from the manifest alone what identity the image accepts, and how to pass it
     expect(m.identity.credentials.map((c) => [c.name, c.required, c.secret])).toEqual([
       ['vvehicle.vehicle-id', true, false],
@@ -51,6 +53,9 @@ describe('vvehicle manifest (real convert output)', () => {
       ['vvehicle.ue.mcc', false, false],
       ['vvehicle.ue.mnc', false, false],
       ['vvehicle.ue.gnb-search-list', false, false],
+      ['vvehicle.ue.dnn', false, false],
+      ['vvehicle.ue.sst', false, false],
+      ['vvehicle.ue.sd', false, false],
     ]);
     expect(m.identity.delivery.fwCfg.namePrefix).toBe('opt/io.systemd.credentials/');
     expect([m.name, m.version, m.machine, m.profile]).toEqual(['vvehicle-gateway', '0.1.0', 'qemuarm64', 'gateway-qemuarm64']);
@@ -170,10 +175,15 @@ describe('vvehicle manifest verify', () => {
 
   it('a file that is not a valid manifest is exit 2 with the problems listed', async () => {
     const root = tempDir();
-    writeFileSync(join(root, 'manifest.json'), JSON.stringify({ schemaVersion: 1, name: 'x' }));
+    writeFileSync(join(root, 'manifest.json'), JSON.stringify({ schemaVersion: 3, name: 'x' }));
     const r = await runCli(['manifest', 'verify', join(root, 'manifest.json')]);
     expect(r.code).toBe(2);
     expect(r.stderr).toContain('is not a valid vvehicle manifest');
     expect(r.stderr).toContain('artifacts:');
+    // an older schema says so, and how to get a current one
+    writeFileSync(join(root, 'manifest.json'), JSON.stringify({ schemaVersion: 2, name: 'x' }));
+    const old = await runCli(['manifest', 'verify', join(root, 'manifest.json')]);
+    expect(old.code).toBe(2);
+    expect(old.stderr).toContain('is a schema 2 manifest; this vvehicle reads schema 3');
   });
 });

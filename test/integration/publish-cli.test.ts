@@ -37,7 +37,7 @@ describe('the built CLI: convert → manifest → publish exit codes', () => {
 
     const manifest = vvehicle(['manifest', '-w', 'work', '--from', 'out', '--json'], root);
     expect(manifest.code, manifest.stderr).toBe(0);
-    expect(JSON.parse(manifest.stdout).schemaVersion).toBe(2);
+    expect(JSON.parse(manifest.stdout).schemaVersion).toBe(3);
 
     const publish = vvehicle(['publish', '-w', 'work', '--from', 'out', '--to', 'pub', '--json'], root);
     expect(publish.code, publish.stderr).toBe(0);
