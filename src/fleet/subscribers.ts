@@ -62,16 +62,18 @@ export function exportContext(fleet: Fleet, secrets: FleetSecrets | undefined, n
     const imsi = v.supi.slice('imsi-'.length);
     return { supi: v.supi, imsi, key: keys?.key ?? '', opc: keys?.opc ?? '', msisdn: msisdnOf(imsi, s.mcc, s.mnc) };
   });
-  const sliceContext = (slice: { sst: number; sd?: string | undefined }) => {
-    const sstHex = slice.sst.toString(16).padStart(2, '0');
-    return { sst: slice.sst, sd: slice.sd ?? '', sstHex, snssaiKey: `${sstHex}${slice.sd ?? ''}`, snssaiJson: JSON.stringify(slice.sd ? { sst: slice.sst, sd: slice.sd } : { sst: slice.sst }) };
-  };
-  const sessionContext = (x: Fleet['subscribers']['sessions'][number]) => ({ type: x.type, dnn: x.dnn, pduType: FREE5GC_PDU_TYPE[x.type], open5gsType: OPEN5GS_PDU_TYPE[x.type] });
-  const sessions = s.sessions.map((x) => ({ ...sessionContext(x), ...sliceContext(x.slice) }));
-  const nssai = distinctSlices(s.sessions.map((x) => x.slice)).map((slice, i) => {
+  const sliceContext = (slice: { sst: number; sd?: string | undefined }) => ({
+    sst: slice.sst,
+    sd: slice.sd ?? '',
+    // free5GC keys its slice maps by SST (2 hex digits) + SD
+    snssaiKey: `${slice.sst.toString(16).padStart(2, '0')}${slice.sd ?? ''}`,
+    snssaiJson: JSON.stringify(slice.sd ? { sst: slice.sst, sd: slice.sd } : { sst: slice.sst }),
+  });
+  // the distinct slices the UE asks, in order (the first is the default), each with the DNNs and sessions asked on it
+  const nssai = distinctSlices(s.sessions.map((x) => x.slice)).map((slice) => {
     const on = s.sessions.filter((x) => sameSlice(x.slice, slice));
     const dnns = [...new Set(on.map((x) => x.dnn))].map((dnn) => ({ dnn, pduTypes: [...new Set(on.filter((x) => x.dnn === dnn).map((x) => FREE5GC_PDU_TYPE[x.type]))] }));
-    return { ...sliceContext(slice), default: i === 0, dnns, sessions: on.map(sessionContext) };
+    return { ...sliceContext(slice), dnns, sessions: on.map((x) => ({ dnn: x.dnn, open5gsType: OPEN5GS_PDU_TYPE[x.type] })) };
   });
   return {
     fleet: fleet.name,
@@ -80,7 +82,6 @@ export function exportContext(fleet: Fleet, secrets: FleetSecrets | undefined, n
     mnc: s.mnc,
     plmn: `${s.mcc}${s.mnc}`,
     amf: s.amf,
-    sessions,
     nssai,
     subscribers,
     firstSupi: subscribers[0]!.supi,

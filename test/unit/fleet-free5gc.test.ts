@@ -4,38 +4,30 @@ import { execa } from 'execa';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../src/templates.js';
 import { tempDir } from '../helpers/tmp.js';
+import { exportContextFor } from '../helpers/ue.js';
 import { SUBS_DATA_KEYS, startWebconsoleStandin, type WebconsoleStandin } from '../helpers/webconsole-standin.js';
 
 // Issue 19: free5GC's webconsole takes ONE subscriber per POST /api/subscriber/<supi>/<plmn>, and panics
 // (HTTP 500) on one without gpsis. The export is now one body per subscriber plus a script that posts them.
 
-const withSd = { sst: 1, sd: '010203', sstHex: '01', snssaiKey: '01010203', snssaiJson: '{"sst":1,"sd":"010203"}' };
-const noSd = { sst: 2, sd: '', sstHex: '02', snssaiKey: '02', snssaiJson: '{"sst":2}' };
-const subscribers = [1, 2, 3].map((i) => ({
-  supi: `imsi-20893000000000${i}`,
-  imsi: `20893000000000${i}`,
-  key: `${i}`.repeat(32),
-  opc: `c${i}`.repeat(16),
-  msisdn: `090000000${i}`,
-}));
-
-const bodyOf = (subscriber: (typeof subscribers)[number]) =>
-  renderTemplate('fleet/subscribers/free5gc-subscriber.json.hbs', {
-    plmn: '20893',
+// the export's own context (src/fleet/subscribers.ts): two slices, one without SD, three DNNs, two session types
+const context = exportContextFor(
+  {
     mcc: '208',
     mnc: '93',
     amf: '8000',
+    gnbSearchList: ['127.0.0.1'],
     sessions: [
-      { type: 'IPv4', dnn: 'internet', ...withSd },
-      { type: 'IPv4', dnn: 'ims', ...withSd },
-      { type: 'IPv4v6', dnn: 'iot', ...noSd },
+      { type: 'IPv4', dnn: 'internet', slice: { sst: 1, sd: '010203' } },
+      { type: 'IPv4', dnn: 'ims', slice: { sst: 1, sd: '010203' } },
+      { type: 'IPv4v6', dnn: 'iot', slice: { sst: 2 } },
     ],
-    nssai: [
-      { ...withSd, dnns: [{ dnn: 'internet', pduTypes: ['IPV4'] }, { dnn: 'ims', pduTypes: ['IPV4'] }] },
-      { ...noSd, dnns: [{ dnn: 'iot', pduTypes: ['IPV4V6'] }] },
-    ],
-    subscriber,
-  });
+  },
+  [1, 2, 3].map((i) => ({ supi: `imsi-20893000000000${i}`, key: `${i}`.repeat(32), opc: `c${i}`.repeat(16) })),
+);
+const subscribers = context.subscribers;
+
+const bodyOf = (subscriber: (typeof subscribers)[number]) => renderTemplate('fleet/subscribers/free5gc-subscriber.json.hbs', { ...context, subscriber });
 
 const bodies = subscribers.map(bodyOf);
 const script = renderTemplate('fleet/subscribers/free5gc.sh.hbs', {

@@ -3,16 +3,16 @@ import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { renderTemplate } from '../../src/templates.js';
+import { snssai, type SessionType } from '../../src/identity/ue-profile.js';
 import { tempDir } from '../helpers/tmp.js';
+import { exportContextFor } from '../helpers/ue.js';
 
 // The Open5GS export (issue 19) run for real with sh, against our mongosh stand-in (no MongoDB server in CI):
 // it must write what open5gs-dbctl writes, with the UE's slices/DNN/session type and the image's AMF, and run
-// again on a core that holds some of the fleet already. scripts/real-5g-check/open5gs.sh runs upstream dbctl.
+// again on a core that holds some of the fleet already. The real check of issue 19 (outside the repository) runs upstream dbctl.
 const STANDIN = join(import.meta.dirname, '../helpers/mongosh-standin');
 
 type Ejson = null | string | boolean | Ejson[] | { [key: string]: Ejson };
-type SessionType = 'IPv4' | 'IPv6' | 'IPv4v6';
-const OPEN5GS_TYPE: Record<SessionType, number> = { IPv4: 1, IPv6: 2, IPv4v6: 3 };
 const OID = 'ObjectId';
 const int = (n: number): Ejson => ({ $numberInt: String(n) });
 
@@ -66,16 +66,12 @@ const SUBSCRIBERS = [1, 2, 3].map((i) => ({
 }));
 
 interface Session { type: SessionType; dnn: string; sst: number; sd: string }
-/** the export's context (src/fleet/subscribers.ts): the UE's sessions, their distinct slices, the keys */
+/** the export's own context (src/fleet/subscribers.ts) for a fleet of SUBSCRIBERS whose UEs ask these sessions */
 function context(amf: string, sessions: Session[]) {
-  const withType = (s: Session) => ({ type: s.type, dnn: s.dnn, open5gsType: OPEN5GS_TYPE[s.type] });
-  const nssai = sessions
-    .filter((s, i) => sessions.findIndex((t) => t.sst === s.sst && t.sd === s.sd) === i)
-    .map((slice, i) => {
-      const on = sessions.filter((s) => s.sst === slice.sst && s.sd === slice.sd);
-      return { sst: slice.sst, sd: slice.sd, default: i === 0, dnns: on.map((s) => ({ dnn: s.dnn })), sessions: on.map(withType) };
-    });
-  return { fleet: 'lab', count: 3, mcc: '208', mnc: '93', plmn: '20893', amf, sessions: sessions.map((s) => ({ ...s, ...withType(s) })), nssai, subscribers: SUBSCRIBERS };
+  return exportContextFor(
+    { mcc: '208', mnc: '93', amf, gnbSearchList: ['127.0.0.1'], sessions: sessions.map((s) => ({ type: s.type, dnn: s.dnn, slice: snssai(s.sst, s.sd) })) },
+    SUBSCRIBERS,
+  );
 }
 const DEFAULT = context('8000', [{ type: 'IPv4', dnn: 'internet', sst: 1, sd: '010203' }]);
 const OVERRIDE = context('a1b2', [{ type: 'IPv4v6', dnn: 'lab', sst: 2, sd: '' }]);
