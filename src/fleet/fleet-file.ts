@@ -63,7 +63,7 @@ export const fleetSchema = z.strictObject({
       mcc: z.string().regex(/^[0-9]{3}$/),
       mnc: z.string().regex(/^[0-9]{2,3}$/),
       source: z.union([z.strictObject({ baseImsi: z.string().regex(/^[0-9]{15}$/) }), z.strictObject({ csv: z.string() })]),
-      gnbSearchList: z.array(z.string()).describe('gNBs every UE searches (empty: the image\'s list)'),
+      gnbSearchList: z.array(z.string()).describe('gNBs every UE searches (the image\'s unless the plan set others)'),
       amf: z.string().regex(/^[0-9a-f]{4}$/).describe('the AMF field of the image\'s UE'),
       sessions: z
         .array(z.strictObject({ type: z.enum(SESSION_TYPES), dnn: z.string().min(1), slice: snssaiSchema }))

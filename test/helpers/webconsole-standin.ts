@@ -5,9 +5,10 @@ import type { AddressInfo } from 'node:net';
 /**
  * A stand-in for free5GC's webconsole (CI cannot fetch it), for the calls `free5gc.sh` makes. It answers
  * as free5gc/webconsole's backend/WebUI handlers do (api_webui.go: AuthMiddleware, Login,
- * PostSubscriberByID), read at commit 1b916d227eabdf55b5478cd5c4b2efdf1077b33a; the real check against
- * upstream's own code is issue 19's real check, kept outside the repository (it builds upstream code). One deliberate difference: a body whose
- * top-level keys are not exactly SubsData's is refused here, where upstream drops unknown keys silently.
+ * PostSubscriberByID), read at commit 1b916d227eabdf55b5478cd5c4b2efdf1077b33a; the check against upstream's
+ * own code is issue 19's real check, kept outside the repository (it builds upstream code). One deliberate
+ * difference: a body whose top-level keys are not exactly SubsData's is refused here, where upstream drops
+ * unknown keys silently.
  */
 
 /** SubsData's json keys: read from webconsole backend/WebUI/model_subs_data.go at 1b916d227eabdf55b5478cd5c4b2efdf1077b33a. */
