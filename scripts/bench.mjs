@@ -320,8 +320,8 @@ async function benchWarmCheck() {
   // an existing work dir: makes sure its layer, conf and parse cache fit this checkout; otherwise the cold check
   const first = vv(args, { cwd: scratch });
   // the same container image, mounts, user and build dir vvehicle uses, through its own argv builder
-  const { runSpec } = await import(join(root, 'dist/build/container.js'));
-  const { runArgv } = await import(join(root, 'dist/build/container-argv.js'));
+  const { runSpec } = await import(join(root, 'dist/container/container.js'));
+  const { runArgv } = await import(join(root, 'dist/container/container-argv.js'));
   const builder = JSON.parse(readFileSync(join(work, 'builder.json'), 'utf8'));
   const engine = { name: builder.engine, globalArgs: (process.env.VVEHICLE_BENCH_ENGINE_ARGS ?? '').split(' ').filter(Boolean) };
   const setup = { engine, image: builder.image, plan, workDir: work, kvm: false, passEnv: [] };

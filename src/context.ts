@@ -1,4 +1,4 @@
-import { hostPathOverrides } from './build/host-environment.js';
+import { hostPathOverrides } from './container/host-environment.js';
 import { loadConfig, type LoadedConfig } from './config/load.js';
 import { buildPlan } from './plan/build-plan.js';
 import type { BuildPlan } from './plan/types.js';

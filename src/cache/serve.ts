@@ -7,10 +7,10 @@ import { ToolError, UserError } from '../errors.js';
 import { onCleanup } from '../signals.js';
 import { removeContainer, type Engine } from '../tools/engine.js';
 import { hashservArgv, hashservPath, type HashservOptions } from '../tools/hashserv.js';
-import { BUILDER_GID, BUILDER_UID, containerUser, runArgv } from '../build/container-argv.js';
-import { containerEnv } from '../build/container.js';
-import { buildPaths } from '../build/configure.js';
-import { selinuxEnforcing } from '../build/preflight.js';
+import { BUILDER_GID, BUILDER_UID, containerUser, runArgv } from '../container/container-argv.js';
+import { containerEnv } from '../container/container.js';
+import { buildPaths } from '../bitbake/configure.js';
+import { selinuxEnforcing } from '../container/preflight.js';
 import type { BuildPlan } from '../plan/types.js';
 import { repoDir } from '../plan/repo-dir.js';
 

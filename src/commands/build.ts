@@ -1,9 +1,9 @@
-import { isCustomInvocation, runStages } from '../build/pipeline.js';
-import { parseMinFree, preflight, pipelineState, withWorkDirLock, type RunOptions } from '../build/run-options.js';
-import { parseStageIds, selectStages, type StageSelection } from '../build/select-stages.js';
-import { readStageRecord } from '../build/stage-state.js';
+import { isCustomInvocation, runStages } from '../pipeline/pipeline.js';
+import { parseMinFree, preflight, pipelineState, withWorkDirLock, type RunOptions } from '../pipeline/run-options.js';
+import { parseStageIds, selectStages, type StageSelection } from '../pipeline/select-stages.js';
+import { readStageRecord } from '../pipeline/stage-state.js';
 import { UserError } from '../errors.js';
-import { PIPELINE } from '../stages/index.js';
+import { PIPELINE } from '../pipeline/stages/index.js';
 import { openContext } from '../context.js';
 import { MIN_FREE_GIB } from './doctor.js';
 

@@ -1,7 +1,7 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { prepareBuilder } from '../build/builder-image.js';
-import { preflight, pipelineState, type RunOptions } from '../build/run-options.js';
+import { prepareBuilder } from '../container/builder-image.js';
+import { preflight, pipelineState, type RunOptions } from '../pipeline/run-options.js';
 import { openContext } from '../context.js';
 
 /** `vvehicle builder`: builds (or takes build.image as given) the builder image and records its id. */

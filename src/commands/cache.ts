@@ -1,13 +1,13 @@
 import { mkdirSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { timestamp } from '../build/bitbake-run.js';
-import { buildPaths } from '../build/configure.js';
-import { runStages } from '../build/pipeline.js';
-import { preflight, pipelineState, withWorkDirLock, type RunOptions } from '../build/run-options.js';
+import { timestamp } from '../bitbake/bitbake-run.js';
+import { buildPaths } from '../bitbake/configure.js';
+import { runStages } from '../pipeline/pipeline.js';
+import { preflight, pipelineState, withWorkDirLock, type RunOptions } from '../pipeline/run-options.js';
 import { serveHashEquivalence } from '../cache/serve.js';
 import { UserError } from '../errors.js';
-import { builderStage } from '../stages/builder.js';
-import { sourcesStage } from '../stages/sources.js';
+import { builderStage } from '../pipeline/stages/builder.js';
+import { sourcesStage } from '../pipeline/stages/sources.js';
 import type { HashservOptions } from '../tools/hashserv.js';
 import { openContext } from '../context.js';
 

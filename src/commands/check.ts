@@ -1,13 +1,13 @@
-import { formatCheckReport, runChecks, type CheckReport } from '../build/check.js';
-import { hashServers } from '../build/cache-access.js';
-import { runStages } from '../build/pipeline.js';
-import { digestOf, readStageRecord } from '../build/stage-state.js';
-import { requireRunnableEngine } from '../build/preflight.js';
-import { parseMinFree, preflight, pipelineState, withWorkDirLock, type RunOptions } from '../build/run-options.js';
-import { builderStage } from '../stages/builder.js';
-import { configureStage } from '../stages/configure.js';
-import { layerStage } from '../stages/layer.js';
-import { sourcesStage } from '../stages/sources.js';
+import { formatCheckReport, runChecks, type CheckReport } from '../bitbake/check.js';
+import { hashServers } from '../container/cache-access.js';
+import { runStages } from '../pipeline/pipeline.js';
+import { digestOf, readStageRecord } from '../pipeline/stage-state.js';
+import { requireRunnableEngine } from '../container/preflight.js';
+import { parseMinFree, preflight, pipelineState, withWorkDirLock, type RunOptions } from '../pipeline/run-options.js';
+import { builderStage } from '../pipeline/stages/builder.js';
+import { configureStage } from '../pipeline/stages/configure.js';
+import { layerStage } from '../pipeline/stages/layer.js';
+import { sourcesStage } from '../pipeline/stages/sources.js';
 import { openContext } from '../context.js';
 
 /** A check needs the sources, the layer, the build conf and the builder image, but no build space. */

@@ -1,5 +1,5 @@
-import { writeBuildConf } from '../build/configure.js';
-import { requireWritableWorkDir } from '../build/preflight.js';
+import { writeBuildConf } from '../bitbake/configure.js';
+import { requireWritableWorkDir } from '../container/preflight.js';
 import { openContext, type CommonOptions } from '../context.js';
 
 /** `vvehicle configure`: TOPDIR with bblayers.conf, vvehicle.conf (ours) and local.conf (created once, then yours). */

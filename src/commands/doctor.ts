@@ -1,8 +1,8 @@
 import { join } from 'node:path';
-import { buildPaths } from '../build/configure.js';
+import { buildPaths } from '../bitbake/configure.js';
 import { checkNode, checkTool, runChecks, type CheckResult } from '../doctor/checks.js';
 import { qemuImgVersion } from '../tools/qemu-img.js';
-import { engineClient } from '../build/run-options.js';
+import { engineClient } from '../pipeline/run-options.js';
 import { openContext, type CommonOptions } from '../context.js';
 import { libvirtChecks } from '../doctor/libvirt.js';
 import { DEFAULT_URI } from './fleet.js';

@@ -1,6 +1,6 @@
 import { lstatSync, mkdirSync, readFileSync, rmSync, symlinkSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
-import { writeFileAtomic } from '../build/files.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { openContext, type CommonOptions } from '../context.js';
 import { exportKas, kasLayerPath } from '../export/kas.js';
 import { renderLayer, writeLayer } from '../layer/render.js';

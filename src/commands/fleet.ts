@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { chmodSync, existsSync, mkdirSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../image/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { fleetDown } from '../fleet/down.js';
 import { DEFAULT_FLEET_DIR, FLEET_FILE, readFleet, readSecrets, SECRETS_FILE, writeFleet, writeSecrets, type Fleet, type FleetHost } from '../fleet/fleet-file.js';
 import { planFleet } from '../fleet/plan.js';

@@ -1,5 +1,5 @@
 import { relative } from 'node:path';
-import { writeFileAtomic } from '../build/files.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { loadConfig, readLockFile } from '../config/load.js';
 import { renderLock } from '../config/lock.js';
 import { UserError } from '../errors.js';

@@ -1,4 +1,4 @@
-import { buildPaths } from '../build/configure.js';
+import { buildPaths } from '../bitbake/configure.js';
 import { existsSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { writeManifest } from '../image/manifest.js';

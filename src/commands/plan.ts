@@ -1,4 +1,4 @@
-import { hostPathOverrides } from '../build/host-environment.js';
+import { hostPathOverrides } from '../container/host-environment.js';
 import { loadConfig } from '../config/load.js';
 import { buildPlan } from '../plan/build-plan.js';
 import { describePlan } from '../plan/describe.js';

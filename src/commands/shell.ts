@@ -1,12 +1,12 @@
-import { bitbakeLogFile } from '../build/bitbake-run.js';
-import { containerSetupFor } from '../build/container-setup.js';
-import { runAttachedInContainer } from '../build/container.js';
-import { runStages } from '../build/pipeline.js';
-import { preflight, pipelineState, withWorkDirLock, type RunOptions } from '../build/run-options.js';
-import { readStageRecord } from '../build/stage-state.js';
+import { bitbakeLogFile } from '../bitbake/bitbake-run.js';
+import { containerSetupFor } from '../container/container-setup.js';
+import { runAttachedInContainer } from '../container/container.js';
+import { runStages } from '../pipeline/pipeline.js';
+import { preflight, pipelineState, withWorkDirLock, type RunOptions } from '../pipeline/run-options.js';
+import { readStageRecord } from '../pipeline/stage-state.js';
 import { openContext } from '../context.js';
 import { UserError } from '../errors.js';
-import { PIPELINE } from '../stages/index.js';
+import { PIPELINE } from '../pipeline/stages/index.js';
 
 /** The stages a shell needs: sources checked out, the build dir configured, the builder image made. */
 const SETUP_STAGES = ['layer', 'sources', 'configure', 'builder'];

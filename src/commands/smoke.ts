@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { SmokeFailure, UserError } from '../errors.js';
 import { chooseAccel, readHostFacts, type Accel } from '../host/accel.js';
-import { writeFileAtomic } from '../image/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { DEFAULT_SMOKE_FILE } from '../image/smoke-file.js';
 import { runSignal } from '../signals.js';
 import { smokeIdentity } from '../smoke/identity.js';

@@ -1,4 +1,4 @@
-import { preflight, pipelineState, type RunOptions } from '../build/run-options.js';
+import { preflight, pipelineState, type RunOptions } from '../pipeline/run-options.js';
 import { syncAll } from '../sources/checkout.js';
 import { describeUrl } from '../sources/rewrite.js';
 import { openContext } from '../context.js';

@@ -1,7 +1,7 @@
 import { existsSync, realpathSync, rmSync } from 'node:fs';
 import { join, relative, resolve } from 'node:path';
 import { UserError } from '../errors.js';
-import { removeTree } from '../image/atomic.js';
+import { removeTree } from '../files/atomic.js';
 import { deleteDirPool, destroyDomain, undefineDomain } from '../tools/virsh.js';
 import { FLEET_FILE, fleetDirs, readFleet, type Fleet } from './fleet-file.js';
 import { openPublishedImage } from './published-image.js';

@@ -2,7 +2,7 @@ import { chmodSync, existsSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../image/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { SESSION_TYPES, snssaiSchema } from '../identity/ue-profile.js';
 
 /**

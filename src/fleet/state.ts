@@ -2,7 +2,7 @@ import { existsSync, readFileSync, rmSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { z } from 'zod';
 import { UserError } from '../errors.js';
-import { writeFileAtomic } from '../image/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { fleetDirs, STATE_FILE, type Fleet, type Vehicle } from './fleet-file.js';
 import type { VehiclePaths } from './domain-xml.js';
 import { remoteVehicle } from './remote.js';

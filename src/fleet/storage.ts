@@ -2,7 +2,7 @@ import { chmodSync, constants, mkdirSync, renameSync, rmSync, statSync } from 'n
 import { copyFile } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
 import { DiskSpaceError } from '../faults.js';
-import { tempSibling } from '../image/atomic.js';
+import { tempSibling } from '../files/atomic.js';
 import { createOverlay, measureEmptyQcow2 } from '../tools/qemu-img.js';
 
 /**

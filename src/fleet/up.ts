@@ -2,7 +2,7 @@ import { chmodSync, mkdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { basename, dirname, join, resolve } from 'node:path';
 import { UserError } from '../errors.js';
 import { requireSpace } from '../faults.js';
-import { writeFileAtomic } from '../image/atomic.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { checkConnection, createDirPool, createOverlayVolume, defineDomain, domainState, guestDomainTypes, listDomains, startDomain, uploadVolume } from '../tools/virsh.js';
 import { credentialFile, credentialValues, manifestCredentials, renderDomainXml } from './domain-xml.js';
 import { fleetDirs, readFleet, readSecrets, type Fleet, type FleetSecrets, type Vehicle } from './fleet-file.js';

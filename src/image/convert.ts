@@ -7,7 +7,7 @@ import { pausePoint } from '../test-pause.js';
 import { checkImage, convertToQcow2, imageInfo, measureQcow2, type Qcow2Options } from '../tools/qemu-img.js';
 import { discoverArtifacts, type DeployArtifacts, type FoundArtifact } from './artifacts.js';
 import { CONVERT_RESULT_FILE, convertResultSchema, type ConvertResult } from './convert-result.js';
-import { removeTree, sweepLeftovers, tempSibling, writeFileAtomic } from './atomic.js';
+import { removeTree, sweepLeftovers, tempSibling, writeFileAtomic } from '../files/atomic.js';
 import { copyWithSha256, sha256File } from './sha256.js';
 import { buildhistoryDirFor, licensesFromBuildhistory } from './buildhistory.js';
 import { parsePackageList } from './package-list.js';

@@ -4,7 +4,7 @@ import { basename, join } from 'node:path';
 import { UserError } from '../errors.js';
 import { toolVersion } from '../package-paths.js';
 import type { BuildPlan } from '../plan/types.js';
-import { removeTree, sweepLeftovers, tempSibling, writeFileAtomic } from './atomic.js';
+import { removeTree, sweepLeftovers, tempSibling, writeFileAtomic } from '../files/atomic.js';
 import { readConvertResult, type ConvertResult } from './convert-result.js';
 import { FLAG_PATTERNS, parseLicenseManifest, summarizeLicenses } from './licenses.js';
 import { FW_CFG_CREDENTIAL_PREFIX, IDENTITY_STATES, imageCredentials } from '../identity/credentials.js';

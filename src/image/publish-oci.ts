@@ -6,7 +6,7 @@ import { diskFaultCode, DiskSpaceError } from '../faults.js';
 import { onCleanup } from '../signals.js';
 import { pausePoint } from '../test-pause.js';
 import { copyImage, inspectRaw, listTags, type RegistryAccess, type SkopeoFailure } from '../tools/skopeo.js';
-import { removeTree, sweepLeftovers, tempSibling } from './atomic.js';
+import { removeTree, sweepLeftovers, tempSibling } from '../files/atomic.js';
 import { MANIFEST_FILE } from './manifest-schema.js';
 import { CONTAINER_MANIFEST_PATH, containerDiskLayoutBound, DISK_SHA256_ANNOTATION, writeContainerDiskLayout } from './oci-layout.js';
 import { readPublishable } from './publish.js';

@@ -4,7 +4,7 @@ import { basename, dirname, join, posix, relative, resolve, sep } from 'node:pat
 import type { Config } from '../config/schema.js';
 import { UserError } from '../errors.js';
 import { requireSpace } from '../faults.js';
-import { sweepLeftovers, tempSibling } from '../image/atomic.js';
+import { sweepLeftovers, tempSibling } from '../files/atomic.js';
 import { pausePoint } from '../test-pause.js';
 import { layersDir } from '../package-paths.js';
 import { renderTemplate } from '../templates.js';

@@ -1,5 +1,5 @@
 import { join } from 'node:path';
-import { debootstrapBaseTag, debootstrapRootfsTarball } from '../../src/build/builder-image.js';
+import { debootstrapBaseTag, debootstrapRootfsTarball } from '../../src/container/builder-image.js';
 import { imageExists, importImage, type Engine } from '../../src/tools/engine.js';
 import { cachedDir } from './fixtures/cache.js';
 import { debianMirror } from './fixtures/debian-packages.js';

@@ -1,7 +1,7 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { debootstrapBaseTag } from '../../src/build/builder-image.js';
+import { debootstrapBaseTag } from '../../src/container/builder-image.js';
 import { run } from '../../src/exec.js';
 import { engineArgs, imageExists, type Engine } from '../../src/tools/engine.js';
 import { debianMirror, ensureBuilderBase } from '../helpers/builder-base.js';

@@ -2,8 +2,8 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, 
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runBitbake } from '../../src/build/bitbake-run.js';
-import { prepareMounts, type ContainerSetup } from '../../src/build/container.js';
+import { runBitbake } from '../../src/bitbake/bitbake-run.js';
+import { prepareMounts, type ContainerSetup } from '../../src/container/container.js';
 import { openContext } from '../../src/context.js';
 import { runCli } from '../helpers/cli.js';
 import { leftoverContainers, loggedContainerNames, makeBuildProject, STUB_ENV, withEnv, type BuildProject } from '../helpers/build-project.js';

@@ -3,7 +3,7 @@ import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync }
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { runArgv, type RunSpec } from '../../src/build/container-argv.js';
+import { runArgv, type RunSpec } from '../../src/container/container-argv.js';
 import { packageRoot } from '../../src/package-paths.js';
 import { runCli } from '../helpers/cli.js';
 import { leftoverContainers, STUB_ENV } from '../helpers/build-project.js';

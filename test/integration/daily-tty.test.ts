@@ -3,7 +3,7 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { NO_TERMINAL_SCREENDIR } from '../../src/build/container.js';
+import { NO_TERMINAL_SCREENDIR } from '../../src/container/container.js';
 import { packageRoot } from '../../src/package-paths.js';
 import { leftoverContainers, STUB_ENV } from '../helpers/build-project.js';
 import { testEngine, useEngine } from '../helpers/engines.js';

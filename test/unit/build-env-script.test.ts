@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BUILD_ENV_SCRIPT } from '../../src/build/container.js';
+import { BUILD_ENV_SCRIPT } from '../../src/container/container.js';
 
 /**
  * `vvehicle shell`/`bitbake` source poky's oe-init-build-env with the shell the builder image has. Real poky

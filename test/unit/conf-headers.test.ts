@@ -1,7 +1,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeBuildConf } from '../../src/build/configure.js';
+import { writeBuildConf } from '../../src/bitbake/configure.js';
 import { confBlockProblems } from '../../src/config/conf-block.js';
 import { openContext } from '../../src/context.js';
 import { localConfRecord } from '../../src/image/local-conf.js';

@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { writeBuildConf } from '../../src/build/configure.js';
+import { writeBuildConf } from '../../src/bitbake/configure.js';
 import { loadConfig } from '../../src/config/load.js';
 import { buildPlan } from '../../src/plan/build-plan.js';
 import { listTree, tempDir } from '../helpers/tmp.js';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { containerUser, runArgv, type RunSpec } from '../../src/build/container-argv.js';
-import { containerfileFor, debootstrapBaseTag, DEFAULT_BUILDER_BASE, resolveBuilderBase, type BuilderRecord } from '../../src/build/builder-image.js';
+import { containerUser, runArgv, type RunSpec } from '../../src/container/container-argv.js';
+import { containerfileFor, debootstrapBaseTag, DEFAULT_BUILDER_BASE, resolveBuilderBase, type BuilderRecord } from '../../src/container/builder-image.js';
 
 const base: RunSpec = {
   engine: 'podman',

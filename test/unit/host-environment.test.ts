@@ -1,9 +1,9 @@
 import { mkdirSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { runArgv } from '../../src/build/container-argv.js';
-import { attachedRunSpec, NO_TERMINAL_SCREENDIR, runSpec, type ContainerSetup } from '../../src/build/container.js';
-import { hostMounts, hostPathOverrides, passedVariables } from '../../src/build/host-environment.js';
+import { runArgv } from '../../src/container/container-argv.js';
+import { attachedRunSpec, NO_TERMINAL_SCREENDIR, runSpec, type ContainerSetup } from '../../src/container/container.js';
+import { hostMounts, hostPathOverrides, passedVariables } from '../../src/container/host-environment.js';
 import { loadConfig } from '../../src/config/load.js';
 import { openContext } from '../../src/context.js';
 import { checkDisks } from '../../src/doctor/checks.js';

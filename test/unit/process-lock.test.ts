@@ -4,8 +4,8 @@ import { hostname } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { UserError } from '../../src/errors.js';
-import { sweepLeftovers } from '../../src/image/atomic.js';
-import { acquireLock } from '../../src/process-lock.js';
+import { sweepLeftovers } from '../../src/files/atomic.js';
+import { acquireLock } from '../../src/files/process-lock.js';
 import { tempDir } from '../helpers/tmp.js';
 
 /** A pid that surely belonged to a process which has exited (a real one, just run). */

@@ -1,7 +1,7 @@
 import { existsSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { cacheNetwork } from '../../src/build/cache-access.js';
+import { cacheNetwork } from '../../src/container/cache-access.js';
 import { probeAddress } from '../../src/cache/serve.js';
 import { loadConfig } from '../../src/config/load.js';
 import type { Config } from '../../src/config/schema.js';

@@ -1,12 +1,12 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { DEFAULT_BUILDER_BASE } from '../../src/build/builder-image.js';
-import { formatCheckReport, judge } from '../../src/build/check.js';
-import { bblayersOf, collectionsOf, configuredLayerNames } from '../../src/build/configured-layers.js';
+import { DEFAULT_BUILDER_BASE } from '../../src/container/builder-image.js';
+import { formatCheckReport, judge } from '../../src/bitbake/check.js';
+import { bblayersOf, collectionsOf, configuredLayerNames } from '../../src/bitbake/configured-layers.js';
 import { openContext } from '../../src/context.js';
 import { runSignal } from '../../src/signals.js';
-import type { PipelineState } from '../../src/stages/types.js';
+import type { PipelineState } from '../../src/pipeline/stages/types.js';
 import { recipesInTaskGraph } from '../../src/tools/bitbake.js';
 import { tempDir } from '../helpers/tmp.js';
 

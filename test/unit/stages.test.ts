@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { selectStages } from '../../src/build/select-stages.js';
-import { digestOf, readStageRecord, writeStageRecord } from '../../src/build/stage-state.js';
+import { selectStages } from '../../src/pipeline/select-stages.js';
+import { digestOf, readStageRecord, writeStageRecord } from '../../src/pipeline/stage-state.js';
 import { UserError } from '../../src/errors.js';
 import { STAGE_IDS } from '../../src/plan/types.js';
-import { PIPELINE } from '../../src/stages/index.js';
-import { throttledProgress } from '../../src/stages/progress.js';
+import { PIPELINE } from '../../src/pipeline/stages/index.js';
+import { throttledProgress } from '../../src/pipeline/stages/progress.js';
 import { tempDir } from '../helpers/tmp.js';
 
 const ids = STAGE_IDS;

@@ -1,8 +1,8 @@
 import type { ListrTask } from 'listr2';
 import { runTasks } from '../progress/listr-renderer.js';
 import type { StageId } from '../plan/types.js';
-import { readBuilderRecord } from '../stages/builder.js';
-import type { PipelineState, Stage } from '../stages/types.js';
+import { readBuilderRecord } from './stages/builder.js';
+import type { PipelineState, Stage } from './stages/types.js';
 import { pausePoint } from '../test-pause.js';
 import { digestOf, forgetStage, readStageRecord, writeStageRecord } from './stage-state.js';
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { canonicalJson, sha256Hex } from '../plan/digest.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../files/atomic.js';
 
 /** <work>/.state/<stage>.json: the digest of the inputs the stage last completed with. */
 export interface StageRecord {

@@ -1,5 +1,5 @@
-import type { PipelineState } from '../stages/types.js';
-import { bitbakeLogFile } from './bitbake-run.js';
+import type { PipelineState } from '../pipeline/stages/types.js';
+import { bitbakeLogFile } from '../bitbake/bitbake-run.js';
 import { cacheNetwork } from './cache-access.js';
 import { prepareMounts, type ContainerSetup } from './container.js';
 import { hostMounts, passedVariables } from './host-environment.js';

@@ -1,6 +1,6 @@
 import { readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { layersDir, templatesDir, toolVersion } from '../package-paths.js';
+import { layersDir, templatesDir, toolVersion } from '../../package-paths.js';
 
 let cached: unknown;
 

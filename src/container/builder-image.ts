@@ -6,7 +6,7 @@ import { run, type RunOptions } from '../exec.js';
 import { sha256Hex } from '../plan/digest.js';
 import { buildImage, imageExists, imageId, importImage, pullImage, type Engine } from '../tools/engine.js';
 import { BUILDER_GID, BUILDER_UID, CONTAINER_HOME } from './container-argv.js';
-import { writeFileAtomic } from './files.js';
+import { writeFileAtomic } from '../files/atomic.js';
 import { renderTemplate } from '../templates.js';
 
 /**

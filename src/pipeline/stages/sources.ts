@@ -1,8 +1,8 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { syncAll } from '../sources/checkout.js';
-import { isPatchedAsPlanned } from '../sources/patches.js';
-import { rewriteUrl } from '../sources/rewrite.js';
+import { syncAll } from '../../sources/checkout.js';
+import { isPatchedAsPlanned } from '../../sources/patches.js';
+import { rewriteUrl } from '../../sources/rewrite.js';
 import type { PipelineState, Stage } from './types.js';
 
 export function sourcesInputs(state: PipelineState): unknown {

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { decisiveLine, ToolError } from '../errors.js';
 import { tailLines } from '../exec.js';
 import { BitbakeOutput, bitbakeArgv, type BitbakeCommand, type BitbakeSummary } from '../tools/bitbake.js';
-import { runInContainer, type ContainerSetup } from './container.js';
+import { runInContainer, type ContainerSetup } from '../container/container.js';
 import { buildPaths } from './configure.js';
 
 export interface BitbakeRunOptions {

@@ -1,10 +1,10 @@
-import { buildPaths } from '../build/configure.js';
+import { buildPaths } from '../../bitbake/configure.js';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONVERT_RESULT_FILE } from '../image/convert-result.js';
-import { writeManifest } from '../image/manifest.js';
-import { DEFAULT_SMOKE_FILE } from '../image/smoke-file.js';
-import { readSmokeResult } from '../image/smoke-input.js';
+import { CONVERT_RESULT_FILE } from '../../image/convert-result.js';
+import { writeManifest } from '../../image/manifest.js';
+import { DEFAULT_SMOKE_FILE } from '../../image/smoke-file.js';
+import { readSmokeResult } from '../../image/smoke-input.js';
 import { imageDirs, textOrNull } from './image-dirs.js';
 import type { Stage } from './types.js';
 

@@ -1,9 +1,9 @@
 import { linkSync, mkdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { hostname } from 'node:os';
 import { dirname } from 'node:path';
-import { UserError } from './errors.js';
-import { processAlive, startTimeOf } from './host/process.js';
-import { tempSibling } from './image/atomic.js';
+import { UserError } from '../errors.js';
+import { processAlive, startTimeOf } from '../host/process.js';
+import { tempSibling } from './atomic.js';
 
 /**
  * One run at a time per work dir (or per published image name): a lock file holding the holder's

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { containerfileFor, prepareBuilder, type BuilderRecord } from '../build/builder-image.js';
-import { imageExists } from '../tools/engine.js';
+import { containerfileFor, prepareBuilder, type BuilderRecord } from '../../container/builder-image.js';
+import { imageExists } from '../../tools/engine.js';
 import type { PipelineState, Stage } from './types.js';
 
 function builderFile(state: PipelineState): string {

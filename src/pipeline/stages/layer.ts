@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { renderLayer, writeLayer, type RenderedFile } from '../layer/render.js';
+import { renderLayer, writeLayer, type RenderedFile } from '../../layer/render.js';
 import { shippedFilesFingerprint } from './shipped-files.js';
 import type { PipelineState, Stage } from './types.js';
 

@@ -2,14 +2,14 @@ import { isAbsolute, join, resolve } from 'node:path';
 import type { CommonOptions, CommandContext } from '../context.js';
 import { UserError } from '../errors.js';
 import { combineRules } from '../sources/rewrite.js';
-import { acquireLock } from '../process-lock.js';
+import { acquireLock } from '../files/process-lock.js';
 import { onCleanup, runSignal } from '../signals.js';
-import type { PipelineState } from '../stages/types.js';
+import type { PipelineState } from './stages/types.js';
 import type { Engine } from '../tools/engine.js';
-import { readBuilderRecord } from '../stages/builder.js';
-import { resolveBuilderBase } from './builder-image.js';
-import { removeOrphanContainer } from './container.js';
-import { chooseEngine, requireFreeSpace, requireRunnableEngine, requireWritableWorkDir } from './preflight.js';
+import { readBuilderRecord } from './stages/builder.js';
+import { resolveBuilderBase } from '../container/builder-image.js';
+import { removeOrphanContainer } from '../container/container.js';
+import { chooseEngine, requireFreeSpace, requireRunnableEngine, requireWritableWorkDir } from '../container/preflight.js';
 
 /** Flags of every command that touches sources. */
 export interface SourceOptions {

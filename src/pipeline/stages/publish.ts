@@ -1,7 +1,7 @@
 import { join, resolve } from 'node:path';
-import { publishImage } from '../image/publish.js';
-import { DEFAULT_REGISTRY_TIMEOUT_SEC, publishToRegistry } from '../image/publish-oci.js';
-import { parsePublishTarget } from '../image/publish-target.js';
+import { publishImage } from '../../image/publish.js';
+import { DEFAULT_REGISTRY_TIMEOUT_SEC, publishToRegistry } from '../../image/publish-oci.js';
+import { parsePublishTarget } from '../../image/publish-target.js';
 import { imageDirs, textOrNull } from './image-dirs.js';
 import type { Stage } from './types.js';
 

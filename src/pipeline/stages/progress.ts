@@ -1,4 +1,4 @@
-import { isPlainOutput } from '../progress/listr-renderer.js';
+import { isPlainOutput } from '../../progress/listr-renderer.js';
 
 /**
  * On a terminal every change is shown (the line is redrawn); in plain output (CI, pipes) each

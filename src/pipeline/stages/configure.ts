@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildPaths, writeBuildConf } from '../build/configure.js';
-import { readStageRecord } from '../build/stage-state.js';
+import { buildPaths, writeBuildConf } from '../../bitbake/configure.js';
+import { readStageRecord } from '../stage-state.js';
 import { shippedFilesFingerprint } from './shipped-files.js';
 import type { Stage } from './types.js';
 

@@ -1,12 +1,12 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { runBitbake } from '../build/bitbake-run.js';
-import { buildPaths } from '../build/configure.js';
-import { containerSetupFor } from '../build/container-setup.js';
-import { readStageRecord } from '../build/stage-state.js';
+import { runBitbake } from '../../bitbake/bitbake-run.js';
+import { buildPaths } from '../../bitbake/configure.js';
+import { containerSetupFor } from '../../container/container-setup.js';
+import { readStageRecord } from '../stage-state.js';
 import { throttledProgress } from './progress.js';
 import type { PipelineState, Stage } from './types.js';
-import { repoRevision } from '../plan/repo-dir.js';
+import { repoRevision } from '../../plan/repo-dir.js';
 
 function confText(state: PipelineState, name: string): string {
   const file = join(buildPaths(state.context.plan, state.context.workDir).conf, name);

@@ -1,8 +1,8 @@
 import { existsSync, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { CONVERT_RESULT_FILE } from '../image/convert-result.js';
-import { convertImage, findArtifacts } from '../image/convert.js';
-import { throttledPercent } from '../progress/listr-renderer.js';
+import { CONVERT_RESULT_FILE } from '../../image/convert-result.js';
+import { convertImage, findArtifacts } from '../../image/convert.js';
+import { throttledPercent } from '../../progress/listr-renderer.js';
 import { fileIdentity, imageDirs, stamp } from './image-dirs.js';
 import type { Stage } from './types.js';
 

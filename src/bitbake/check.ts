@@ -1,13 +1,13 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { ToolError } from '../errors.js';
-import type { PipelineState, StageTask } from '../stages/types.js';
-import { throttledProgress } from '../stages/progress.js';
+import type { PipelineState, StageTask } from '../pipeline/stages/types.js';
+import { throttledProgress } from '../pipeline/stages/progress.js';
 import { recipesInTaskGraph, unexpectedWarnings } from '../tools/bitbake.js';
 import { runBitbake } from './bitbake-run.js';
 import { buildPaths } from './configure.js';
 import { configuredLayerNames } from './configured-layers.js';
-import { containerSetupFor } from './container-setup.js';
+import { containerSetupFor } from '../container/container-setup.js';
 
 /** Recipes that must be in the task graph for each enabled component of the plan. */
 export function expectedRecipes(state: PipelineState): { component: string; recipes: string[] }[] {

@@ -1,13 +1,13 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from '../build/files.js';
-import { smokeIdentity } from '../smoke/identity.js';
-import { requiredUnits } from '../smoke/required-units.js';
-import { SmokeFailure } from '../errors.js';
-import { chooseAccel, readHostFacts } from '../host/accel.js';
-import { CONVERT_RESULT_FILE, readConvertResult } from '../image/convert-result.js';
-import { DEFAULT_SMOKE_FILE } from '../image/smoke-file.js';
-import { runSmoke } from '../smoke/run-smoke.js';
+import { writeFileAtomic } from '../../files/atomic.js';
+import { smokeIdentity } from '../../smoke/identity.js';
+import { requiredUnits } from '../../smoke/required-units.js';
+import { SmokeFailure } from '../../errors.js';
+import { chooseAccel, readHostFacts } from '../../host/accel.js';
+import { CONVERT_RESULT_FILE, readConvertResult } from '../../image/convert-result.js';
+import { DEFAULT_SMOKE_FILE } from '../../image/smoke-file.js';
+import { runSmoke } from '../../smoke/run-smoke.js';
 import { imageDirs, stamp, textOrNull } from './image-dirs.js';
 import type { Stage } from './types.js';
 

@@ -1,8 +1,5 @@
 import { existsSync, readFileSync } from 'node:fs';
-import { writeFileAtomic } from '../image/atomic.js';
-
-/** One atomic writer for the whole tool (temp names the next run can sweep, full-disk errors with a path). */
-export { writeFileAtomic };
+import { writeFileAtomic } from './atomic.js';
 
 /**
  * Leaves an identical file alone: bitbake re-parses when a conf file's mtime changes, so rewriting

@@ -1,9 +1,9 @@
 import type { ListrTaskWrapper, ListrDefaultRenderer, ListrSimpleRenderer } from 'listr2';
-import type { CommandContext } from '../context.js';
-import type { BuilderBase, BuilderRecord } from '../build/builder-image.js';
-import type { RewriteRule } from '../sources/rewrite.js';
-import type { Engine } from '../tools/engine.js';
-import type { StageId } from '../plan/types.js';
+import type { CommandContext } from '../../context.js';
+import type { BuilderBase, BuilderRecord } from '../../container/builder-image.js';
+import type { RewriteRule } from '../../sources/rewrite.js';
+import type { Engine } from '../../tools/engine.js';
+import type { StageId } from '../../plan/types.js';
 
 /** What the stages of one run share. Filled as stages run (engine, builder image). */
 export interface PipelineState {

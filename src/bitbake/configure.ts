@@ -1,7 +1,8 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BuildPlan } from '../plan/types.js';
-import { writeFileAtomic, writeIfChanged } from './files.js';
+import { writeFileAtomic } from '../files/atomic.js';
+import { writeIfChanged } from '../files/write-if-changed.js';
 import { renderTemplate } from '../templates.js';
 import { aglFeatureConf } from './agl-features.js';
 

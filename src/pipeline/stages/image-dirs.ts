@@ -1,6 +1,6 @@
 import { existsSync, readFileSync, realpathSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { buildPaths } from '../build/configure.js';
+import { buildPaths } from '../../bitbake/configure.js';
 import type { PipelineState } from './types.js';
 
 /** Where bitbake deploys, and where convert/smoke/manifest put their results. */
