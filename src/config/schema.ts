@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import semver from 'semver';
 import { confBlockProblems } from './conf-block.js';
+import { credentialValueValid } from '../identity/credentials.js';
 import { DNN_PATTERN, SESSION_TYPES } from '../identity/ue-profile.js';
 
 /**
@@ -71,7 +72,8 @@ const ueransim = z
         op: movedToCredential('vvehicle.ue.opc'),
         opType: z.literal('OPC').optional()
           .describe('always OPC: the vehicle\'s OPc arrives at boot as credential vvehicle.ue.opc'),
-        mcc: digits('3').refine((v) => v !== '000', { message: 'must not be 000: nr-ue refuses it ("Field \'mcc\' is too small")' }).describe('mobile country code (a vehicle\'s credential vvehicle.ue.mcc overrides it)'),
+        // the image's default must be a value its own credential check takes (nr-ue refuses 000)
+        mcc: digits('3').refine((v) => credentialValueValid('vvehicle.ue.mcc', v), { message: 'must not be 000: nr-ue refuses it ("Field \'mcc\' is too small")' }).describe('mobile country code (a vehicle\'s credential vvehicle.ue.mcc overrides it)'),
         mnc: digits('2,3').describe('mobile network code (a vehicle\'s credential vvehicle.ue.mnc overrides it)'),
         amf: hex(4).default('8000'),
         imei: digits('15').optional(),

@@ -57,6 +57,8 @@ const cases: BadInput[] = [
   { name: 'bad repo URL', yml: `${E}sources:\n  repos:\n    poky:\n      url: not a url\n`, at: 'vvehicle.yml:5:12', message: 'sources.repos.poky.url: must be a git URL' },
   { name: 'bad repo name', yml: `${E}sources:\n  repos:\n    Meta_Extra:\n      url: https://example.org/x.git\n      commit: 1d54d1c4736a114e1cecbe85a0306e3814d5ce70\n      layers: [.]\n`, at: 'vvehicle.yml:4:5', message: 'sources.repos.Meta_Extra: must be a lower-case name' },
   { name: 'short sha256', yml: `${E}components:\n  otelcolContrib:\n    sha256: deadbeef\n`, at: 'vvehicle.yml:4:13', message: 'components.otelcolContrib.sha256: must be a 64-character' },
+  { name: 'MCC 000 (nr-ue refuses it)', yml: `${E}components:\n  ueransim:\n    ue:\n      mcc: '000'\n`, at: 'vvehicle.yml:5:12', message: "components.ueransim.ue.mcc: must not be 000: nr-ue refuses it" },
+  { name: 'a DNN with an underscore', yml: `${E}components:\n  ueransim:\n    ue:\n      sessions: [{ apn: bad_dnn, sst: 1 }]\n`, at: 'vvehicle.yml:5:25', message: 'components.ueransim.ue.sessions.0.apn: must be a DNN' },
   { name: 'MCC as a YAML number', yml: `${E}components:\n  ueransim:\n    ue:\n      mcc: 208\n`, at: 'vvehicle.yml:5:12', message: 'components.ueransim.ue.mcc: must be string, got number' },
   // the subscriber moved to boot-time credentials: an old config that still bakes it in is refused, with the way out
   { name: 'SUPI in the image', yml: `${E}components:\n  ueransim:\n    ue:\n      supi: imsi-208930000000001\n`, at: 'vvehicle.yml:5:13', message: 'components.ueransim.ue.supi: the subscriber is no longer baked into the image: remove this key and pass it to each vehicle at boot as the systemd credential vvehicle.ue.supi' },
